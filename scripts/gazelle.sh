@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Generates the Bazel BUILD files of tools/ and the go_repository list
+# (rules/private/go_repositories.bzl) from the Go sources and go.mod.
+#
+# Usage: scripts/gazelle.sh          rewrite BUILD files and go_repositories.bzl
+#        scripts/gazelle.sh --check  fail (exit 1) if any of them is out of date
+#
+# Needs only Go (>= 1.25) and python3; no Bazel. gazelle is built from source
+# at the version the offline harness uses (rules/private/offline_repositories.bzl),
+# with its frozen list of standard packages extended by the host Go's
+# `go list std` exactly like the harness does at fetch time; without that,
+# imports of newer std packages (slices, maps, iter, ...) become bogus deps.
+set -euo pipefail
+
+GAZELLE_MODULE=github.com/bazelbuild/bazel-gazelle
+GAZELLE_VERSION=v0.27.0
+PREFIX=github.com/rules-odp/rules_odp
+MACRO=rules/private/go_repositories.bzl%go_repositories
+
+mode=fix
+case "${1:-}" in
+  "") ;;
+  --check) mode=diff ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export GOTOOLCHAIN=local GOWORK=off GOFLAGS=
+
+# gazelle binary, cached per gazelle version, Go version and this script.
+script_sum="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/rules_odp/gazelle-$GAZELLE_VERSION-$(go env GOVERSION)-$script_sum"
+gazelle="$cache/gazelle"
+if [[ ! -x "$gazelle" ]]; then
+  echo "gazelle.sh: building gazelle $GAZELLE_VERSION with $(go env GOVERSION) into $cache" >&2
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  dir="$(cd "$tmp" && go mod download -json "$GAZELLE_MODULE@$GAZELLE_VERSION" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  cp -R "$dir/." "$tmp/src"
+  chmod -R u+w "$tmp/src"
+  list="$tmp/src/language/go/std_package_list.go"
+  opening='var stdPackages = map[string]bool{'
+  [[ "$(grep -cxF "$opening" "$list")" == 1 ]] || { echo "gazelle.sh: unexpected format of $list" >&2; exit 1; }
+  sed -n 's/^\t"\(.*\)": true,$/\1/p' "$list" | sort -u >"$tmp/known"
+  go list std | sort -u >"$tmp/std"
+  comm -13 "$tmp/known" "$tmp/std" | sed 's/.*/\t"&": true,/' >"$tmp/added"
+  sed -i "/^var stdPackages = map\[string\]bool{\$/r $tmp/added" "$list"
+  (cd "$tmp/src" && GOFLAGS=-mod=mod go build -ldflags=-s -o "$tmp/gazelle" ./cmd/gazelle)
+  mkdir -p "$cache"
+  mv "$tmp/gazelle" "$gazelle"
+fi
+
+status=0
+
+# go.mod -> go_repository rules. In check mode, regenerate into a scratch
+# copy and compare.
+if [[ "$mode" == fix ]]; then
+  (cd "$root" && "$gazelle" update-repos -from_file=go.mod -to_macro="$MACRO" -prune)
+else
+  scratch="$(mktemp -d)"
+  mkdir -p "$scratch/rules/private"
+  cp "$root/go.mod" "$root/go.sum" "$root/WORKSPACE" "$scratch/"
+  cp "$root/rules/private/go_repositories.bzl" "$scratch/rules/private/"
+  (cd "$scratch" && "$gazelle" update-repos -from_file=go.mod -to_macro="$MACRO" -prune)
+  if ! diff -u "$root/rules/private/go_repositories.bzl" "$scratch/rules/private/go_repositories.bzl"; then
+    echo "gazelle.sh: rules/private/go_repositories.bzl is out of date with go.mod; run scripts/gazelle.sh" >&2
+    status=1
+  fi
+  rm -rf "$scratch"
+fi
+
+# Go sources -> BUILD.bazel files under tools/.
+if ! (cd "$root" && "$gazelle" -repo_root="$root" -go_prefix="$PREFIX" -mode="$mode" tools); then
+  echo "gazelle.sh: BUILD files under tools/ are out of date; run scripts/gazelle.sh" >&2
+  status=1
+fi
+exit "$status"

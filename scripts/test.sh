@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what it needs, then runs every
+# check and test, and ends with a plain "N passed, N failed" line.
+#   scripts/test.sh            everything
+#   scripts/test.sh -short     skip the slow end-to-end parts (not for CI)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+export PATH="$(go env GOPATH)/bin:$PATH"
+export ODP_DEB_CACHE="${ODP_DEB_CACHE:-$HOME/.cache/rules_odp/debs}"
+short=""; [ "${1:-}" = "-short" ] && short="-short"
+
+passed=0 failed=0 failures=()
+check() { # name command...
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+}
+
+check gofmt bash -c 'out=$(gofmt -l tools); [ -z "$out" ] || { echo "gofmt needed:"; echo "$out"; exit 1; }'
+check "go vet" go vet ./tools/...
+check staticcheck staticcheck ./tools/...
+
+# Go tests: every top-level test counts once (testsummary reads go test -json).
+go build -o "$root/.cache/testsummary" ./tools/cmd/testsummary || { echo "0 passed, 1 failed"; exit 1; }
+gotests=$(mktemp)
+go test $short -json -timeout 45m ./tools/... 2>&1 | "$root/.cache/testsummary" >"$gotests"
+gostatus=$?
+cat "$gotests"
+read -r gp gf < <(tail -n 1 "$gotests" | sed -E 's/^go: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+passed=$((passed + ${gp:-0})); failed=$((failed + ${gf:-0}))
+if [ "$gostatus" != 0 ] && [ "${gf:-0}" = 0 ]; then failed=$((failed + 1)); failures+=("go test (build or runner failure)"); fi
+[ "${gf:-0}" = 0 ] || failures+=("go tests")
+
+# Fuzz targets run briefly: parsers of untrusted bytes must not panic.
+fuzztime="${ODP_FUZZTIME:-10s}"
+while IFS= read -r line; do
+  pkg=${line%%:*}; target=${line##*:}
+  check "fuzz $target ($pkg)" go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "./$pkg"
+done < <(grep -rlE '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' --include='*_test.go' tools | sort | while read -r f; do
+  grep -oE '^func Fuzz[A-Za-z0-9_]+' "$f" | sed "s|^func |$(dirname "$f"):|"
+done)
+
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/layer"
+)
+
+func init() {
+	register(&Command{
+		Noun:    "image",
+		Verb:    "assemble",
+		Args:    "--out DIR [flags] LAYER...",
+		Summary: "assemble an OCI image layout from a base, a config and layers",
+		Help: `Writes an OCI image layout with exactly one manifest: the base's layers
+(linked, never re-read or recompressed), then LAYER... in the given order,
+and a config merged from the base's and CONFIG.json. The output does not
+depend on the clock, user, umask or working directory. Prints the manifest
+digest. See docs/image.md for the contract (media types, env merge, history,
+created, launch policy).`,
+		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
+			out := fs.String("out", "", "output OCI layout directory (replaced atomically)")
+			base := fs.String("base", "", "base OCI layout directory (default: scratch)")
+			platform := fs.String("platform", image.DefaultPlatform.String(), "os/arch[/variant] to pick from a base index, and of a scratch image")
+			config := fs.String("config", "", "CONFIG.json: Entrypoint, Cmd, Env, Labels, User, WorkingDir, ExposedPorts, StopSignal")
+			policy := fs.String("launch-policy", "", "POLICY.json: Confidential Space launch policy, rendered as tee.launch_policy.* labels")
+			created := fs.String("created", "", "config and history created `TIME`, RFC 3339 (default 1970-01-01T00:00:00Z)")
+			sde := fs.String("source-date-epoch", "", "created time as `SECONDS` since the epoch (default: $SOURCE_DATE_EPOCH if set)")
+			compress := fs.String("compress", "none", "what to do with uncompressed tar layers: none (keep) or gzip (pinned gzip, level 6)")
+			verify := fs.Bool("verify-base", false, "read every base layer blob to verify its digest (default: size check only)")
+			dockerArchive := fs.String("docker-archive", "", "also write a docker-archive tarball (needs --tag)")
+			ociArchive := fs.String("oci-archive", "", "also write an oci-archive tarball")
+			tag := fs.String("tag", "", "REPO:TAG naming the image in --docker-archive")
+			return func(args []string) error {
+				if *out == "" {
+					return usagef(env, "--out is required")
+				}
+				if *created != "" && *sde != "" {
+					return usagef(env, "--created and --source-date-epoch are exclusive")
+				}
+				if *dockerArchive != "" && *tag == "" {
+					return usagef(env, "--docker-archive needs --tag REPO:TAG")
+				}
+				opts := image.AssembleOptions{
+					Out: *out, Base: *base, Layers: args, VerifyBase: *verify,
+					DockerArchive: *dockerArchive, OCIArchive: *ociArchive, Tag: *tag,
+				}
+				var err error
+				if opts.Platform, err = image.ParsePlatform(*platform); err != nil {
+					return usagef(env, "--platform: %v", err)
+				}
+				if opts.Compression, err = image.ParseCompression(*compress); err != nil {
+					return usagef(env, "--compress: %v", err)
+				}
+				if *created == "" && *sde == "" {
+					*sde = env.getenv("SOURCE_DATE_EPOCH")
+				}
+				switch {
+				case *created != "":
+					t, err := time.Parse(time.RFC3339Nano, *created)
+					if err != nil {
+						return usagef(env, "--created: %v", err)
+					}
+					if t.Unix() < 0 {
+						return usagef(env, "--created %q is before the epoch", *created)
+					}
+					opts.Created = t
+				case *sde != "":
+					s, err := layer.ParseSourceDateEpoch(*sde)
+					if err != nil {
+						return usagef(env, "--source-date-epoch: %v", err)
+					}
+					opts.Created = time.Unix(s, 0)
+				}
+				if *config != "" {
+					b, err := os.ReadFile(*config)
+					if err != nil {
+						return fmt.Errorf("reading config: %w", err)
+					}
+					if opts.Config, err = image.ParseConfigOverride(b); err != nil {
+						return fmt.Errorf("%s: %w", *config, err)
+					}
+				}
+				if *policy != "" {
+					b, err := os.ReadFile(*policy)
+					if err != nil {
+						return fmt.Errorf("reading launch policy: %w", err)
+					}
+					opts.LaunchPolicy = b
+				}
+				res, err := image.Assemble(opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(env.Stdout, res.ManifestDigest)
+				return nil
+			}
+		},
+	})
+}

@@ -1,0 +1,279 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
+	"github.com/rules-odp/rules_odp/tools/internal/launchpolicy"
+)
+
+// DefaultCreated is the `created` time of every image unless overridden:
+// the Unix epoch, so that the config does not depend on when it was built.
+const DefaultCreated = "1970-01-01T00:00:00Z"
+
+// AssembleOptions are the inputs of Assemble.
+type AssembleOptions struct {
+	// Out is the layout directory to write; it is replaced atomically.
+	Out string
+	// Base is an OCI layout to build on; "" means scratch.
+	Base string
+	// Platform chooses the base manifest from an index and, for scratch,
+	// is written into the config. The zero value means DefaultPlatform.
+	Platform Platform
+	// Config is the user's config override (may be nil).
+	Config *ConfigOverride
+	// LaunchPolicy is the content of a launch policy file (nil: none).
+	LaunchPolicy []byte
+	// Layers are appended in this order.
+	Layers []string
+	// Created is the config's and history's `created` time; the zero
+	// value means DefaultCreated.
+	Created time.Time
+	// Compression of uncompressed tar layers.
+	Compression Compression
+	// VerifyBase reads every base layer blob to check its digest. Without
+	// it base layers are checked by size only (see docs/image.md).
+	VerifyBase bool
+	// DockerArchive and OCIArchive, when set, are tarballs written as well;
+	// Tag (REPO:TAG) names the image in the docker archive.
+	DockerArchive, OCIArchive, Tag string
+}
+
+// Result describes an assembled image. Digests are "sha256:<hex>".
+type Result struct {
+	ManifestDigest string
+	ManifestSize   int64
+	ConfigDigest   string
+}
+
+// FormatCreated renders a time the way configs carry it: RFC 3339 in UTC,
+// fractional seconds only when there are any.
+func FormatCreated(t time.Time) string {
+	if t.IsZero() {
+		return DefaultCreated
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Assemble writes an OCI image layout with one manifest made of the base,
+// the config and the layers. On any error nothing is left at Out nor at
+// the archive paths.
+func Assemble(opts AssembleOptions) (res *Result, err error) {
+	if opts.Out == "" {
+		return nil, errors.New("no output directory")
+	}
+	if opts.DockerArchive != "" && opts.Tag == "" {
+		return nil, errors.New("a docker archive needs a tag (REPO:TAG)")
+	}
+	platform := opts.Platform
+	if platform == (Platform{}) {
+		platform = DefaultPlatform
+	}
+
+	var base *Image
+	if opts.Base != "" {
+		if base, err = ReadImage(opts.Base, platform); err != nil {
+			return nil, err
+		}
+	}
+	policy, err := policyLabels(opts.LaunchPolicy, opts.Config)
+	if err != nil {
+		return nil, err
+	}
+
+	var written []string
+	defer func() {
+		if err != nil {
+			for _, p := range written {
+				os.Remove(p)
+			}
+		}
+	}()
+	err = atomicfile.WriteDir(opts.Out, func(tmp string) error {
+		r, err := writeLayout(tmp, base, platform, policy, opts)
+		if err != nil {
+			return err
+		}
+		res = r
+		for _, a := range []struct {
+			path  string
+			write func(string, string, string) error
+		}{
+			{opts.DockerArchive, func(p, layout, tag string) error { return WriteDockerArchive(p, layout, tag) }},
+			{opts.OCIArchive, func(p, layout, _ string) error { return WriteOCIArchive(p, layout) }},
+		} {
+			if a.path == "" {
+				continue
+			}
+			if err := a.write(a.path, tmp, opts.Tag); err != nil {
+				return err
+			}
+			written = append(written, a.path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// policyLabels renders the launch policy and refuses one that sets a label
+// CONFIG.json also sets to another value: which one wins would be a guess.
+func policyLabels(data []byte, o *ConfigOverride) (map[string]string, error) {
+	if data == nil {
+		return nil, nil
+	}
+	p, err := launchpolicy.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("launch policy refused: %w", err)
+	}
+	labels, err := p.Labels()
+	if err != nil {
+		return nil, fmt.Errorf("launch policy refused: %w", err)
+	}
+	if o != nil && o.Labels != nil {
+		for _, k := range labelKeys(labels) {
+			if v, ok := (*o.Labels)[k]; ok && v != labels[k] {
+				return nil, fmt.Errorf("label %q is %q in the config but %q in the launch policy; set it in one place", k, v, labels[k])
+			}
+		}
+	}
+	return labels, nil
+}
+
+func writeLayout(dir string, base *Image, platform Platform, policy map[string]string, opts AssembleOptions) (*Result, error) {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	for _, d := range []string{filepath.Join(dir, "blobs"), blobs} {
+		if err := mkdir(d); err != nil {
+			return nil, fmt.Errorf("creating %q: %w", d, err)
+		}
+	}
+
+	baseLayers := 0
+	var baseConfig []byte
+	if base != nil {
+		baseLayers = len(base.Manifest.Layers)
+		baseConfig = base.RawConfig
+	}
+	in := configInput{
+		base:       baseConfig,
+		baseLayers: baseLayers,
+		platform:   platform,
+		override:   opts.Config,
+		policy:     policy,
+		created:    FormatCreated(opts.Created),
+	}
+	// Refuse a bad launch policy before reading any layer: the layers do
+	// not change Entrypoint, Cmd or Labels.
+	_, rc, err := buildConfig(in)
+	if err != nil {
+		return nil, err
+	}
+	if policy != nil || hasTEELabel(rc.Labels) {
+		if err := launchpolicy.Validate(rc.Entrypoint, rc.Cmd, rc.Labels); err != nil {
+			return nil, fmt.Errorf("launch policy refused: %w", err)
+		}
+	}
+
+	var layers []Descriptor
+	if base != nil {
+		for i, l := range base.Manifest.Layers {
+			mt, err := outputLayerMediaType(l.MediaType)
+			if err != nil {
+				return nil, fmt.Errorf("base %q layer %d (%s): %w", base.Layout, i+1, l.Digest, err)
+			}
+			src, err := blobPath(base.Layout, l.Digest)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkBlobSize(src, l); err != nil {
+				return nil, fmt.Errorf("base %q: %w", base.Layout, err)
+			}
+			if opts.VerifyBase {
+				if err := verifyBlobFile(src, l); err != nil {
+					return nil, fmt.Errorf("base %q: %w", base.Layout, err)
+				}
+			}
+			if err := placeBlob(src, filepath.Join(blobs, l.Digest[len("sha256:"):]), l); err != nil {
+				return nil, fmt.Errorf("base %q: %w", base.Layout, err)
+			}
+			layers = append(layers, Descriptor{MediaType: mt, Digest: l.Digest, Size: l.Size, Annotations: l.Annotations})
+		}
+	}
+
+	var diffIDs []string
+	for _, p := range opts.Layers {
+		l, err := readLayer(p, opts.Compression, dir)
+		if err != nil {
+			return nil, err
+		}
+		dst := filepath.Join(blobs, l.desc.Digest[len("sha256:"):])
+		if l.temp {
+			if _, statErr := os.Lstat(dst); statErr == nil {
+				err = os.Remove(l.src)
+			} else {
+				err = os.Rename(l.src, dst)
+			}
+		} else {
+			err = placeBlob(p, dst, l.desc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("layer %q: %w", p, err)
+		}
+		layers = append(layers, l.desc)
+		diffIDs = append(diffIDs, l.diffID)
+	}
+
+	in.diffIDs = diffIDs
+	config, _, err := buildConfig(in)
+	if err != nil {
+		return nil, err
+	}
+
+	configDesc := Descriptor{MediaType: MediaTypeOCIConfig, Digest: digestOf(config), Size: int64(len(config))}
+	if layers == nil {
+		layers = []Descriptor{}
+	}
+	manifest, err := marshal(Manifest{SchemaVersion: 2, MediaType: MediaTypeOCIManifest, Config: configDesc, Layers: layers})
+	if err != nil {
+		return nil, err
+	}
+	manifestDesc := Descriptor{MediaType: MediaTypeOCIManifest, Digest: digestOf(manifest), Size: int64(len(manifest))}
+	index, err := marshal(Index{SchemaVersion: 2, MediaType: MediaTypeOCIIndex, Manifests: []Descriptor{manifestDesc}})
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range [][]byte{config, manifest} {
+		p := filepath.Join(blobs, digestOf(b)[len("sha256:"):])
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := writeFile(p, b); err != nil {
+			return nil, fmt.Errorf("writing blob: %w", err)
+		}
+	}
+	if err := writeFile(filepath.Join(dir, "index.json"), index); err != nil {
+		return nil, fmt.Errorf("writing index.json: %w", err)
+	}
+	if err := writeFile(filepath.Join(dir, "oci-layout"), []byte(layoutFile)); err != nil {
+		return nil, fmt.Errorf("writing oci-layout: %w", err)
+	}
+	return &Result{ManifestDigest: manifestDesc.Digest, ManifestSize: manifestDesc.Size, ConfigDigest: configDesc.Digest}, nil
+}
+
+// hasTEELabel reports labels that mark a Confidential Space workload (or
+// look as if they meant to), which are validated even without a policy.
+func hasTEELabel(labels map[string]string) bool {
+	for k := range labels {
+		if strings.HasPrefix(strings.ToLower(k), "tee.") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,259 @@
+package image
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Image is one image manifest of an OCI layout, with its config. Manifest
+// and config digests have been verified; layer blobs have not been read.
+type Image struct {
+	Layout      string
+	Descriptor  Descriptor // of the manifest
+	RawManifest []byte
+	Manifest    Manifest
+	RawConfig   []byte
+}
+
+// maxIndexDepth bounds nested indexes (an index of indexes of ...).
+const maxIndexDepth = 4
+
+// ReadIndex reads and checks the index.json of a layout.
+func ReadIndex(layout string) (*Index, error) {
+	if err := checkLayoutFile(layout); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(layout, "index.json")
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("reading OCI layout %q: %w", layout, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxJSONBlob+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", p, err)
+	}
+	if len(b) > maxJSONBlob {
+		return nil, fmt.Errorf("%q is larger than %d bytes", p, maxJSONBlob)
+	}
+	idx, err := parseIndex(b)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %q: %w", p, err)
+	}
+	return idx, nil
+}
+
+func checkLayoutFile(layout string) error {
+	p := filepath.Join(layout, "oci-layout")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("%q is not an OCI image layout: %w", layout, err)
+	}
+	var v struct {
+		ImageLayoutVersion string `json:"imageLayoutVersion"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("parsing %q: %w", p, err)
+	}
+	if v.ImageLayoutVersion != "1.0.0" {
+		return fmt.Errorf("%q: unsupported imageLayoutVersion %q (want 1.0.0)", p, v.ImageLayoutVersion)
+	}
+	return nil
+}
+
+func parseIndex(b []byte) (*Index, error) {
+	var idx Index
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return nil, err
+	}
+	if idx.SchemaVersion != 2 {
+		return nil, fmt.Errorf("schemaVersion %d, want 2", idx.SchemaVersion)
+	}
+	if idx.MediaType != "" && !isIndexType(idx.MediaType) {
+		return nil, fmt.Errorf("mediaType %q is not an image index", idx.MediaType)
+	}
+	for _, d := range idx.Manifests {
+		if err := checkDigest(d.Digest); err != nil {
+			return nil, err
+		}
+	}
+	return &idx, nil
+}
+
+func parseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if m.SchemaVersion != 2 {
+		return nil, fmt.Errorf("schemaVersion %d, want 2", m.SchemaVersion)
+	}
+	if m.MediaType != "" && !isManifestType(m.MediaType) {
+		return nil, fmt.Errorf("mediaType %q is not an image manifest", m.MediaType)
+	}
+	if m.Config.MediaType != MediaTypeOCIConfig && m.Config.MediaType != MediaTypeDockerConfig {
+		return nil, fmt.Errorf("config mediaType %q is not an image config (want %s)", m.Config.MediaType, MediaTypeOCIConfig)
+	}
+	if err := checkDigest(m.Config.Digest); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	for i, l := range m.Layers {
+		if err := checkDigest(l.Digest); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i+1, err)
+		}
+		if l.Size < 0 {
+			return nil, fmt.Errorf("layer %d: negative size %d", i+1, l.Size)
+		}
+	}
+	return &m, nil
+}
+
+type candidate struct {
+	desc     Descriptor
+	platform *Platform // from the index that listed it, if any
+}
+
+// ReadImage reads the image manifest of a layout for platform want. A
+// layout whose index.json names one image manifest yields it (its config
+// must then be for want, if explicit is set or the config says otherwise
+// the platform is checked too); indexes, nested or not, are searched for
+// the one manifest whose platform matches want.
+func ReadImage(layout string, want Platform) (*Image, error) {
+	idx, err := ReadIndex(layout)
+	if err != nil {
+		return nil, err
+	}
+	var cands []candidate
+	if err := collect(layout, idx, nil, 0, &cands); err != nil {
+		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
+	}
+	var chosen *candidate
+	switch {
+	case len(cands) == 0:
+		return nil, fmt.Errorf("OCI layout %q holds no image manifest", layout)
+	case len(cands) == 1 && cands[0].platform == nil:
+		chosen = &cands[0]
+	default:
+		var avail []string
+		for i := range cands {
+			c := &cands[i]
+			if c.platform == nil {
+				return nil, fmt.Errorf("OCI layout %q: manifest %s has no platform, so no platform can be chosen among %d manifests", layout, c.desc.Digest, len(cands))
+			}
+			avail = append(avail, c.platform.String())
+			if want.matches(*c.platform) {
+				if chosen != nil {
+					return nil, fmt.Errorf("OCI layout %q: platform %s matches both %s and %s; give the variant with --platform", layout, want, chosen.desc.Digest, c.desc.Digest)
+				}
+				chosen = c
+			}
+		}
+		if chosen == nil {
+			return nil, fmt.Errorf("OCI layout %q has no manifest for platform %s (it has: %s)", layout, want, strings.Join(avail, ", "))
+		}
+	}
+	img, err := loadImage(layout, chosen.desc)
+	if err != nil {
+		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
+	}
+	have, err := configPlatform(img.RawConfig)
+	if err != nil {
+		return nil, fmt.Errorf("OCI layout %q: config %s: %w", layout, img.Manifest.Config.Digest, err)
+	}
+	if !want.matches(have) {
+		return nil, fmt.Errorf("OCI layout %q: image %s is for %s, not %s", layout, chosen.desc.Digest, have, want)
+	}
+	return img, nil
+}
+
+func collect(layout string, idx *Index, parent *Descriptor, depth int, out *[]candidate) error {
+	if depth > maxIndexDepth {
+		return fmt.Errorf("indexes nested deeper than %d", maxIndexDepth)
+	}
+	for _, d := range idx.Manifests {
+		switch {
+		case isManifestType(d.MediaType):
+			*out = append(*out, candidate{desc: d, platform: d.Platform})
+		case isIndexType(d.MediaType):
+			b, err := readBlob(layout, d)
+			if err != nil {
+				return err
+			}
+			child, err := parseIndex(b)
+			if err != nil {
+				return fmt.Errorf("parsing index %s: %w", d.Digest, err)
+			}
+			if err := collect(layout, child, &d, depth+1, out); err != nil {
+				return err
+			}
+		default:
+			where := "index.json"
+			if parent != nil {
+				where = "index " + parent.Digest
+			}
+			return fmt.Errorf("%s lists %s of unsupported media type %q", where, d.Digest, d.MediaType)
+		}
+	}
+	return nil
+}
+
+func loadImage(layout string, desc Descriptor) (*Image, error) {
+	raw, err := readBlob(layout, desc)
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseManifest(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parsing manifest %s: %w", desc.Digest, err)
+	}
+	if m.MediaType != "" && m.MediaType != desc.MediaType {
+		return nil, fmt.Errorf("manifest %s says mediaType %q but its descriptor says %q", desc.Digest, m.MediaType, desc.MediaType)
+	}
+	cfg, err := readBlob(layout, m.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &Image{Layout: layout, Descriptor: desc, RawManifest: raw, Manifest: *m, RawConfig: cfg}, nil
+}
+
+func configPlatform(raw []byte) (Platform, error) {
+	var c struct {
+		OS           string `json:"os"`
+		Architecture string `json:"architecture"`
+		Variant      string `json:"variant"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Platform{}, err
+	}
+	if c.OS == "" || c.Architecture == "" {
+		return Platform{}, errors.New("config lacks os or architecture")
+	}
+	return Platform(c), nil
+}
+
+// ReadSingle reads a layout whose index.json names exactly one image
+// manifest, as assemble writes them; it is what digest, inspect and push
+// work on, so that they never pick one manifest out of several silently.
+func ReadSingle(layout string) (*Image, error) {
+	idx, err := ReadIndex(layout)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx.Manifests) != 1 {
+		return nil, fmt.Errorf("OCI layout %q: index.json lists %d manifests, want exactly 1", layout, len(idx.Manifests))
+	}
+	d := idx.Manifests[0]
+	if !isManifestType(d.MediaType) {
+		return nil, fmt.Errorf("OCI layout %q: index.json lists %s of media type %q, want an image manifest", layout, d.Digest, d.MediaType)
+	}
+	img, err := loadImage(layout, d)
+	if err != nil {
+		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
+	}
+	return img, nil
+}

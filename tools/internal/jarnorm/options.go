@@ -1,0 +1,88 @@
+package jarnorm
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Options tune Normalize. The zero value is the default.
+type Options struct {
+	// Modified is the time given to every entry. The zero value means
+	// 1980-01-01 00:00:00, the earliest time a zip can hold.
+	Modified time.Time
+	// DropManifestAttributes are removed from the manifest's main section
+	// in addition to DefaultDropManifestAttributes (case-insensitively).
+	DropManifestAttributes []string
+	// SkipNested copies nested jars without normalising them.
+	SkipNested bool
+	// Recompress compresses every deflated entry again with the pinned
+	// deflater instead of copying its compressed bytes.
+	Recompress bool
+}
+
+// DefaultDropManifestAttributes are the manifest attributes that record the
+// build's machine, user, time or tool versions rather than the jar's
+// content: Maven's archiver (Built-By, Build-Jdk, Build-Jdk-Spec,
+// Created-By), the jar tool and Gradle (Created-By), bnd/Felix
+// (Bnd-LastModified, Tool, Originally-Created-By) and common build-info
+// plugins (Build-*/Built-* time, host and OS, Implementation-Build-Date).
+var DefaultDropManifestAttributes = []string{
+	"Bnd-LastModified",
+	"Build-Date",
+	"Build-Host",
+	"Build-Jdk",
+	"Build-Jdk-Spec",
+	"Build-OS",
+	"Build-Time",
+	"Build-Timestamp",
+	"Built-By",
+	"Built-Date",
+	"Built-Host",
+	"Built-JDK",
+	"Built-OS",
+	"Created-By",
+	"Implementation-Build-Date",
+	"Originally-Created-By",
+	"Tool",
+}
+
+// ParseSourceDateEpoch parses a SOURCE_DATE_EPOCH value: ASCII decimal
+// seconds since 1970-01-01 UTC, as `date +%s` prints them.
+func ParseSourceDateEpoch(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("empty SOURCE_DATE_EPOCH")
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a decimal number of seconds", s)
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
+	}
+	t := time.Unix(n, 0).UTC()
+	if _, _, err := dosTime(t); err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
+	}
+	return t, nil
+}
+
+var dosEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// dosTime converts t (in UTC) to the date and time fields of a zip header.
+// Times before 1980 are clamped: a zip cannot express them.
+func dosTime(t time.Time) (date, tim uint16, err error) {
+	t = t.UTC()
+	if t.IsZero() || t.Before(dosEpoch) {
+		t = dosEpoch
+	}
+	if t.Year() > 2107 {
+		return 0, 0, fmt.Errorf("time %s is after 2107, the last year a zip can hold", t.Format(time.RFC3339))
+	}
+	date = uint16((t.Year()-1980)<<9 | int(t.Month())<<5 | t.Day())
+	tim = uint16(t.Hour()<<11 | t.Minute()<<5 | t.Second()/2)
+	return date, tim, nil
+}
