@@ -64,6 +64,7 @@ func runIn(t *testing.T, dir string, p perturbation, args ...string) string {
 	}
 	name := "sh"
 	if p.user {
+		chownAll(t, dir, 65534)
 		name = "setpriv"
 	}
 	cmd := exec.Command(name, argv...)
@@ -92,6 +93,20 @@ func workdir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// chownAll hands dir to uid, as a checkout of that user would be.
+func chownAll(t *testing.T, dir string, uid int) {
+	t.Helper()
+	err := filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func copyFile(t *testing.T, src, dst string, mtime time.Time) {

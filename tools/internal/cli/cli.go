@@ -118,8 +118,8 @@ func RunEnv(args []string, env *Env) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	run := cmd.Flags(fs, env)
-	fs.Usage = func() {
-		out := fs.Output()
+	usage := func(out io.Writer) {
+		fs.SetOutput(out)
 		fmt.Fprintf(out, "Usage: %s %s\n\n", name, cmd.Args)
 		if cmd.Help != "" {
 			fmt.Fprintln(out, strings.TrimSpace(cmd.Help))
@@ -128,17 +128,20 @@ func RunEnv(args []string, env *Env) error {
 		fmt.Fprintln(out, "Flags:")
 		fs.PrintDefaults()
 	}
+	// The flag package would print the usage itself on -help and on errors;
+	// we print it once, to stdout for -help and to stderr otherwise.
+	fs.Usage = func() {}
 	if err := fs.Parse(args[2:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.Stdout)
-			fs.Usage()
+			usage(env.Stdout)
 			return nil
 		}
+		usage(env.Stderr)
 		return ErrUsage
 	}
 	if err := run(fs.Args()); err != nil {
 		if errors.Is(err, ErrUsage) {
-			fs.Usage()
+			usage(env.Stderr)
 		}
 		return err
 	}

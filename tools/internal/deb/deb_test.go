@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -307,4 +308,33 @@ func readPackage2(r io.Reader) (*deb.Package, []entry, error) {
 		return p, entries, err
 	}
 	return p, entries, p.Close()
+}
+
+// A caller that gives up on a package after an error must not leak
+// decompressor goroutines: Close is not required for that.
+func TestAbandonedPackageLeaksNothing(t *testing.T) {
+	// A MiB, so that decoders that work ahead have blocks to work on.
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte(i * i >> 7)
+	}
+	data := tarball(t, file{name: "./a", body: string(big)}, file{name: "./b", body: "b"})
+	before := runtime.NumGoroutine()
+	for _, suffix := range []string{".gz", ".xz", ".zst", ".bz2"} {
+		pkg := arArchive(member{"debian-binary", []byte("2.0\n")}, member{"control.tar.zst", compress(t, ".zst", controlTar(t))}, member{"data.tar" + suffix, compress(t, suffix, data)})
+		p, err := deb.Open(bytes.NewReader(pkg), "hello.deb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := p.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after abandoning packages", before, after)
+	}
 }

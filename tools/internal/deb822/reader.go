@@ -37,7 +37,8 @@ type Reader struct {
 
 	buf   []byte
 	spans []span
-	long  []byte // assembles lines longer than br's buffer
+	long  []byte         // assembles lines longer than br's buffer
+	names map[string]int // lower-cased field names to lines, for long paragraphs
 }
 
 // span locates a field in Reader.buf.
@@ -156,10 +157,8 @@ func (r *Reader) startField(line []byte) error {
 	nameStart := len(r.buf)
 	r.buf = append(r.buf, name...)
 	nameEnd := len(r.buf)
-	for _, sp := range r.spans {
-		if sp.nameEnd-sp.nameStart == len(name) && equalFold(r.buf[sp.nameStart:sp.nameEnd], name) {
-			return r.errorf("duplicate field %q (first on line %d)", name, sp.line)
-		}
+	if first, dup := r.duplicate(name); dup {
+		return r.errorf("duplicate field %q (first on line %d)", name, first)
 	}
 	r.buf = append(r.buf, value...)
 	r.spans = append(r.spans, span{
@@ -171,6 +170,39 @@ func (r *Reader) startField(line []byte) error {
 	})
 	return nil
 }
+
+// manyFields is where duplicate detection switches from scanning the
+// fields to a map, so that hostile paragraphs with very many fields do not
+// take quadratic time while ordinary ones allocate nothing.
+const manyFields = 64
+
+// duplicate reports whether name is already a field of the paragraph (and on
+// which line), before name is added to r.spans.
+func (r *Reader) duplicate(name []byte) (line int, dup bool) {
+	if len(r.spans) < manyFields {
+		for _, sp := range r.spans {
+			if sp.nameEnd-sp.nameStart == len(name) && equalFold(r.buf[sp.nameStart:sp.nameEnd], name) {
+				return sp.line, true
+			}
+		}
+		return 0, false
+	}
+	if len(r.spans) == manyFields {
+		r.names = make(map[string]int, 2*manyFields)
+		for _, sp := range r.spans {
+			r.names[lower(r.buf[sp.nameStart:sp.nameEnd])] = sp.line
+		}
+	}
+	key := lower(name)
+	if line, ok := r.names[key]; ok {
+		return line, true
+	}
+	r.names[key] = r.line
+	return 0, false
+}
+
+// lower folds a field name, which checkName has made sure is ASCII.
+func lower(b []byte) string { return string(bytes.ToLower(b)) }
 
 // finishField trims the last field's value, as dpkg does, and rejects it if
 // nothing is left.

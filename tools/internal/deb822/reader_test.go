@@ -2,6 +2,7 @@ package deb822_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -207,5 +208,34 @@ func TestParseOne(t *testing.T) {
 		if _, err := deb822.ParseOne([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseOne(%q) = %v, want an error containing %q", tc.in, err, tc.want)
 		}
+	}
+}
+
+// Paragraphs with very many fields switch duplicate detection to a map;
+// both ways must find duplicates, whatever the case of the names.
+func TestManyFields(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&b, "Field-%d: %d\n", i, i)
+	}
+	p, err := deb822.ParseOne([]byte(b.String()))
+	if err != nil || len(p.Fields) != 200 || p.Get("field-150") != "150" {
+		t.Fatalf("ParseOne: %d fields, %v", len(p.Fields), err)
+	}
+	for _, dup := range []int{3, 100, 199} {
+		in := b.String() + fmt.Sprintf("FIELD-%d: again\n", dup)
+		_, err := deb822.ParseOne([]byte(in))
+		want := fmt.Sprintf("line 201: duplicate field \"FIELD-%d\" (first on line %d)", dup, dup+1)
+		if err == nil || err.Error() != want {
+			t.Errorf("duplicate of field %d: got %v, want %q", dup, err, want)
+		}
+	}
+	var many strings.Builder
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&many, "F%d: x\n", i)
+	}
+	many.WriteString("f70: y\n")
+	if _, err := deb822.ParseOne([]byte(many.String())); err == nil || !strings.Contains(err.Error(), "first on line 71") {
+		t.Errorf("got %v, want a duplicate of line 71", err)
 	}
 }

@@ -76,7 +76,7 @@ func aptClosure(t *testing.T, status, root string) map[string]string {
 
 var nativeArchCached string
 
-func nativeArch(t *testing.T) string {
+func nativeArch(t testing.TB) string {
 	t.Helper()
 	out, err := exec.Command("dpkg", "--print-architecture").Output()
 	if err != nil {
@@ -91,10 +91,22 @@ var realIndexCache struct {
 	sources []string
 }
 
+// listsDir holds the decompressed apt indexes for the whole test binary;
+// TestMain removes it.
+var listsDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if listsDir != "" {
+		os.RemoveAll(listsDir)
+	}
+	os.Exit(code)
+}
+
 // realIndex reads the machine's apt indexes, decompressed into a temporary
 // directory (apt may keep them lz4-compressed, which --index does not
 // read). It is read once per test binary.
-func realIndex(t *testing.T, arch string) (*debresolve.Index, []string) {
+func realIndex(t testing.TB, arch string) (*debresolve.Index, []string) {
 	t.Helper()
 	if realIndexCache.ix != nil {
 		return realIndexCache.ix, realIndexCache.sources
@@ -103,7 +115,7 @@ func realIndex(t *testing.T, arch string) (*debresolve.Index, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	listsDir = dir
 	var sources []string
 	for _, f := range aptPackagesFiles(t) {
 		dst := filepath.Join(dir, strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".lz4"), ".xz"), ".gz"))
@@ -120,7 +132,7 @@ func realIndex(t *testing.T, arch string) (*debresolve.Index, []string) {
 
 // aptPackagesFiles returns the Packages indexes apt downloaded, running
 // `apt-get update` first in CI when there are none.
-func aptPackagesFiles(t *testing.T) []string {
+func aptPackagesFiles(t testing.TB) []string {
 	t.Helper()
 	const glob = "/var/lib/apt/lists/*_Packages*"
 	files, _ := filepath.Glob(glob)
@@ -140,7 +152,7 @@ func aptPackagesFiles(t *testing.T) []string {
 }
 
 // catFileTo decompresses an apt list file, whatever its compression.
-func catFileTo(t *testing.T, src, dst string) {
+func catFileTo(t testing.TB, src, dst string) {
 	t.Helper()
 	const helper = "/usr/lib/apt/apt-helper"
 	if _, err := os.Stat(helper); err != nil {
@@ -166,7 +178,7 @@ func catFileTo(t *testing.T, src, dst string) {
 	}
 }
 
-func needTool(t *testing.T, name string) {
+func needTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		msg := fmt.Sprintf("%s is needed for this test: %v", name, err)

@@ -14,11 +14,10 @@ import (
 // of Packages indexes.
 type Index struct {
 	arch string
-	// byName lists every version of a package, highest first once sorted.
+	// byName lists every version of a package, highest first.
 	byName map[string][]*Package
 	// providers lists, per virtual name, the package versions providing it.
 	providers map[string][]provide
-	sorted    bool
 }
 
 type provide struct {
@@ -49,14 +48,20 @@ func (ix *Index) Add(p *Package) error {
 		}
 		return nil
 	}
-	ix.byName[p.Name] = append(ix.byName[p.Name], p)
+	// Keep versions sorted, highest first; equal versions (of different
+	// architectures) keep the order they were added in.
+	vs := ix.byName[p.Name]
+	i := sort.Search(len(vs), func(i int) bool { return debver.Compare(vs[i].Parsed, p.Parsed) < 0 })
+	vs = append(vs, nil)
+	copy(vs[i+1:], vs[i:])
+	vs[i] = p
+	ix.byName[p.Name] = vs
 	for _, r := range p.Provides {
 		// apt ignores a package providing its own name.
 		if r.Name != p.Name {
 			ix.providers[r.Name] = append(ix.providers[r.Name], provide{p, r})
 		}
 	}
-	ix.sorted = false
 	return nil
 }
 
@@ -95,18 +100,7 @@ func (ix *Index) Read(r io.Reader, source string) error {
 	return nil
 }
 
-func (ix *Index) sort() {
-	if ix.sorted {
-		return
-	}
-	for _, ps := range ix.byName {
-		sort.SliceStable(ps, func(i, j int) bool { return debver.Compare(ps[i].Parsed, ps[j].Parsed) > 0 })
-	}
-	ix.sorted = true
-}
-
 // Versions returns the versions of the package called name, highest first.
 func (ix *Index) Versions(name string) []*Package {
-	ix.sort()
 	return ix.byName[name]
 }

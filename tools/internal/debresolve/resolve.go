@@ -89,6 +89,9 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 	}
 	for _, p := range roots {
 		if err := s.installDeps(p, nil); err != nil {
+			if s.steps > maxSteps {
+				return nil, fmt.Errorf("resolving %q: gave up after %d attempts to install a package; the alternatives in the indexes make the search explode", p.Name, maxSteps)
+			}
 			err.Root = p.Name
 			return nil, err
 		}
@@ -96,11 +99,18 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 	return s.result(), nil
 }
 
+// maxSteps bounds the work of one resolution. Trying alternatives with
+// rollback is exponential in the worst case; Debian's archive needs a few
+// hundred steps for large closures, so hitting this means a pathological
+// index, not a large request.
+var maxSteps = 1_000_000
+
 type solver struct {
 	ix        *Index
 	exclude   map[string]bool
 	installed map[string]*Package
 	order     []string // names in the order they were marked, for rollback
+	steps     int
 }
 
 // root finds the package a requested name stands for. Like apt-get, it
@@ -148,6 +158,9 @@ func (s *solver) rollback(n int) {
 func (s *solver) install(p *Package, chain []string) *UnsatisfiableError {
 	if q, ok := s.installed[p.Name]; ok && q == p {
 		return nil
+	}
+	if s.steps++; s.steps > maxSteps {
+		return &UnsatisfiableError{Chain: append(chain[:len(chain):len(chain)], p.Name), Reason: "too many attempts"}
 	}
 	// Like apt (IsInstallOkDependenciesSatisfiableByCandidates), refuse
 	// early a package with a dependency nothing could satisfy, so that the

@@ -2,6 +2,7 @@ package debresolve_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -291,4 +292,30 @@ func names(pkgs []debresolve.Resolved) []string {
 		out = append(out, p.Name)
 	}
 	return out
+}
+
+// TestResolveGivesUp checks that an index whose alternatives all fail at
+// the bottom of a deep tree (2^n attempts) ends in an error, not a hang.
+func TestResolveGivesUp(t *testing.T) {
+	defer debresolve.SetMaxSteps(10000)()
+	var b strings.Builder
+	const levels = 30
+	para := func(name, deps string) {
+		fmt.Fprintf(&b, "Package: %s\nVersion: 1\nArchitecture: all\nFilename: f\nSize: 1\nSHA256: %s\nDepends: %s\n\n", name, strings.Repeat("0", 64), deps)
+	}
+	para("top", "l1a | l1b")
+	for i := 1; i < levels; i++ {
+		para(fmt.Sprintf("l%da", i), fmt.Sprintf("l%da | l%db", i+1, i+1))
+		para(fmt.Sprintf("l%db", i), fmt.Sprintf("l%da | l%db", i+1, i+1))
+	}
+	para(fmt.Sprintf("l%da", levels), "missing")
+	para(fmt.Sprintf("l%db", levels), "missing")
+	ix := debresolve.NewIndex("amd64")
+	if err := ix.Read(strings.NewReader(b.String()), "explode"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := debresolve.Resolve(ix, debresolve.Request{Roots: []string{"top"}})
+	if err == nil || !strings.Contains(err.Error(), "gave up after 10000 attempts") {
+		t.Fatalf("got %v, want the resolver to give up", err)
+	}
 }

@@ -119,10 +119,10 @@ type candidate struct {
 }
 
 // ReadImage reads the image manifest of a layout for platform want. A
-// layout whose index.json names one image manifest yields it (its config
-// must then be for want, if explicit is set or the config says otherwise
-// the platform is checked too); indexes, nested or not, are searched for
-// the one manifest whose platform matches want.
+// layout whose index.json names one image manifest without a platform
+// yields it; otherwise indexes, nested or not, are searched for the one
+// manifest whose platform matches want. Either way the config's os and
+// architecture must match want.
 func ReadImage(layout string, want Platform) (*Image, error) {
 	idx, err := ReadIndex(layout)
 	if err != nil {
