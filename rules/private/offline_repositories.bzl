@@ -29,6 +29,10 @@ RULES_GO_PATCHES = [
     Label("//rules/private/patches:rules_go-v0.35.0-05-asm-symabis-package-path.patch"),
 ]
 
+BAZEL_GAZELLE_PATCHES = [
+    Label("//rules/private/patches:bazel_gazelle-v0.27.0-01-tools-trimpath.patch"),
+]
+
 def _maybe(rule, name, **kwargs):
     if name not in native.existing_rules():
         rule(name = name, **kwargs)
@@ -62,6 +66,7 @@ def odp_offline_repositories():
         module = "github.com/bazelbuild/bazel-gazelle",
         version = "v0.27.0",
         sum = "h1:+/ZhUxlDy4XnyMIGeKkbRZoIGssy1eO51GijwIvvuwE=",
+        patches = BAZEL_GAZELLE_PATCHES,
         vendor = True,
         extend_std_package_list = "language/go/std_package_list.go",
     )

@@ -91,4 +91,3 @@ func runDebLock(env *Env, arch string, sources []string, req debresolve.Request,
 	fmt.Fprintf(env.Stdout, "locked %d packages (%d bytes of .deb files) in %s\n", len(lock.Packages), size, out)
 	return nil
 }
-

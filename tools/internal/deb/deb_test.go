@@ -179,8 +179,9 @@ func TestHostile(t *testing.T) {
 		{"empty data member", arArchive(db, cm, member{"data.tar.gz", nil}), deb.Options{}, "data.tar.gz", "unexpected EOF"},
 		{"multi-member gzip", arArchive(db, cm, member{"data.tar.gz", append(bytes.Clone(dataGz), dataGz...)}), deb.Options{}, "data.tar.gz", "data after the end of the compressed stream"},
 		{"garbage after gzip", arArchive(db, cm, member{"data.tar.gz", append(bytes.Clone(dataGz), "junk"...)}), deb.Options{}, "data.tar.gz", "data after the end of the compressed stream"},
-		{"garbage after xz", arArchive(db, cm, member{"data.tar.xz", append(bytes.Clone(dataXz), "junk"...)}), deb.Options{}, "data.tar.xz", "unexpected data after stream"},
-		{"padding after xz", arArchive(db, cm, member{"data.tar.xz", append(bytes.Clone(dataXz), 0, 0, 0, 0)}), deb.Options{}, "data.tar.xz", "unexpected data after stream"},
+		{"garbage after xz", arArchive(db, cm, member{"data.tar.xz", append(bytes.Clone(dataXz), "junk"...)}), deb.Options{}, "data.tar.xz", "truncated or corrupt"},
+		// Stream padding (zeros in multiples of four) is valid xz; a second
+		// stream is only refused if it carries data (TestSecondXZStream).
 		{"garbage after zstd", arArchive(db, cm, member{"data.tar.zst", append(bytes.Clone(dataZst), "junk"...)}), deb.Options{}, "data.tar.zst", "magic number mismatch"},
 		{"garbage after bzip2", arArchive(db, cm, member{"data.tar.bz2", append(compress(t, ".bz2", data), "junk"...)}), deb.Options{}, "data.tar.bz2", "decompressing"},
 		{"garbage after lzma", arArchive(db, cm, member{"data.tar.lzma", append(compress(t, ".lzma", data), "junk"...)}), deb.Options{}, "data.tar.lzma", "data after the end of the compressed stream"},
@@ -336,5 +337,29 @@ func TestAbandonedPackageLeaksNothing(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines before, %d after abandoning packages", before, after)
+	}
+}
+
+// TestSecondXZStream: xz allows concatenated streams and stream padding. A
+// padded stream is accepted; a second stream that carries data lands after
+// the tar end-of-archive (dpkg would not read it) and is refused.
+func TestSecondXZStream(t *testing.T) {
+	ctl := compress(t, ".gz", controlTar(t))
+	dataXz := compress(t, ".xz", dataTar(t))
+	db := member{"debian-binary", []byte("2.0\n")}
+	cm := member{"control.tar.gz", ctl}
+	open := func(data []byte) error {
+		p, err := deb.Open(bytes.NewReader(arArchive(db, cm, member{"data.tar.xz", data})), "x.deb")
+		if err != nil {
+			return err
+		}
+		return p.Close()
+	}
+	if err := open(append(bytes.Clone(dataXz), 0, 0, 0, 0)); err != nil {
+		t.Errorf("stream padding: %v, want success", err)
+	}
+	second := append(bytes.Clone(dataXz), compress(t, ".xz", []byte("smuggled"))...)
+	if err := open(second); err == nil || !strings.Contains(err.Error(), "after the end of the tar archive") {
+		t.Errorf("second stream with data: %v, want an error about data after the tar archive", err)
 	}
 }

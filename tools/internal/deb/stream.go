@@ -10,13 +10,17 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/therootcompany/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
 // maxZstdWindow bounds the memory a zstd frame can make the decoder
 // allocate. 128 MiB covers `zstd --ultra -22`; dpkg-deb uses far less.
 const maxZstdWindow = 128 << 20
+
+// maxXZDict bounds the LZMA2 dictionary of an xz stream: 64 MiB is what
+// `xz -9` uses; dpkg-deb uses 8 MiB.
+const maxXZDict = 64 << 20
 
 // stream is the decompressed content of one tar member, limited in size.
 type stream struct {
@@ -48,9 +52,18 @@ func openStream(member string, r io.Reader, limit int64, wrap func(error) error)
 			s.dec = z
 		}
 	case ".xz":
-		// SingleStream makes the reader fail on anything after the first
-		// stream, including the stream padding xz(1) tolerates.
-		s.dec, err = xz.ReaderConfig{SingleStream: true}.NewReader(s.src)
+		// therootcompany/xz (XZ Embedded in Go) decodes about 1.6x faster
+		// than ulikunitz/xz and caps the dictionary a hostile header can
+		// make it allocate. It reads ahead, so trailing bytes cannot be
+		// checked after the first stream: it decodes them as further
+		// streams (the xz format allows concatenation and padding), and
+		// anything that is not xz is an error; a second stream's data
+		// lands after the tar end-of-archive, where finish refuses it.
+		var z *xz.Reader
+		if z, err = xz.NewReader(s.src, maxXZDict); err == nil {
+			z.Multistream(true)
+			s.dec = z
+		}
 	case ".zst":
 		var z *zstd.Decoder
 		// Concurrency 1 decodes synchronously: no goroutines that a
@@ -91,6 +104,9 @@ func (s *stream) Read(p []byte) (int, error) {
 		return n - int(s.n-s.limit), s.err
 	}
 	if err != nil && err != io.EOF {
+		if errors.Is(err, xz.ErrMemlimit) {
+			err = fmt.Errorf("the xz dictionary is larger than %d bytes: %w", maxXZDict, err)
+		}
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
 			// The frame header announced more than the limit.
 			err = fmt.Errorf("%w of %d bytes: %v", ErrTooLarge, s.limit, err)

@@ -95,7 +95,7 @@ func (c *converter) add(h *tar.Header, r io.Reader) error {
 	switch h.Typeflag {
 	case tar.TypeDir:
 		e.Type = layer.TypeDir
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar already maps the old TypeRegA to TypeReg or TypeDir
 		e.Type = layer.TypeFile
 		if h.Size > c.limits.MaxFileSize {
 			return c.errorf(h.Name, "declares %d bytes, over the limit of %d", h.Size, c.limits.MaxFileSize)

@@ -49,4 +49,3 @@ func FuzzRepackDataTar(f *testing.F) {
 		}
 	})
 }
-

@@ -15,8 +15,14 @@ import (
 )
 
 // refereeRoots are the packages on which apt's own solver referees the
-// resolver.
-var refereeRoots = []string{"openjdk-17-jre-headless", "python3.11-minimal", "libc++1-16"}
+// resolver: the runtimes rules_odp images need, then two whose closures
+// go through virtual packages ("default-mta | mail-transport-agent",
+// "cron | cron-daemon | ..."), versioned alternatives and ":any"
+// (perl:any, python3:any), which the first three barely touch.
+var refereeRoots = []string{
+	"openjdk-17-jre-headless", "python3.11-minimal", "libc++1-16",
+	"bsd-mailx", "python3-pip",
+}
 
 // TestMatchesApt resolves each referee package from the machine's apt
 // indexes and compares the closure with what

@@ -101,8 +101,8 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 
 // maxSteps bounds the work of one resolution. Trying alternatives with
 // rollback is exponential in the worst case; Debian's archive needs a few
-// hundred steps for large closures, so hitting this means a pathological
-// index, not a large request.
+// hundred steps for its largest closures, so hitting this means a
+// pathological index, not a large request.
 var maxSteps = 1_000_000
 
 type solver struct {
@@ -156,8 +156,12 @@ func (s *solver) rollback(n int) {
 // install adds p and, recursively, what it needs; on failure it leaves the
 // selection as it was.
 func (s *solver) install(p *Package, chain []string) *UnsatisfiableError {
-	if q, ok := s.installed[p.Name]; ok && q == p {
-		return nil
+	if q, ok := s.installed[p.Name]; ok {
+		if q == p {
+			return nil
+		}
+		// solutions never offers another version of a chosen package.
+		return &UnsatisfiableError{Chain: append(chain[:len(chain):len(chain)], p.Name), Reason: q.String() + " is already chosen"}
 	}
 	if s.steps++; s.steps > maxSteps {
 		return &UnsatisfiableError{Chain: append(chain[:len(chain):len(chain)], p.Name), Reason: "too many attempts"}
