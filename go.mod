@@ -13,6 +13,7 @@ require (
 
 require (
 	github.com/docker/docker-credential-helpers v0.9.3 // indirect
+	github.com/klauspost/pgzip v1.3.0 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 	github.com/sirupsen/logrus v1.9.4 // indirect

@@ -11,6 +11,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -65,6 +66,11 @@ func TestGoldenDigests(t *testing.T) {
 		}
 		fmt.Fprintf(&got, "%s digest=%s diff_id=%s size=%d\n", tc.name, res.Digest, res.DiffID, res.Size)
 	}
+	res, err := layer.Write(io.Discard, large(), layer.Options{Compression: layer.Gzip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&got, "large.tar.gz digest=%s diff_id=%s size=%d\n", res.Digest, res.DiffID, res.Size)
 	golden(t, "testdata/golden_digests.txt", got.Bytes())
 }
 
@@ -93,6 +99,30 @@ func TestOrderAndEnvironmentIndependence(t *testing.T) {
 		t.Setenv("LC_ALL", "tr_TR.UTF-8")
 		if got := write(t, entries, layer.Options{Compression: layer.Gzip}); !bytes.Equal(got, want) {
 			t.Fatalf("shuffle %d: layer bytes differ", seed)
+		}
+	}
+}
+
+// large spans several gzip blocks: half incompressible, half text.
+func large() []layer.Entry {
+	rnd := rand.New(rand.NewSource(42))
+	noise := make([]byte, 3<<20)
+	rnd.Read(noise)
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog\n", 60000)
+	return []layer.Entry{file("noise.bin", string(noise), 0o644), file("text.txt", text, 0o644)}
+}
+
+// The parallel compressor's bytes must not depend on the number of CPUs.
+func TestGzipIndependentOfCPUs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var want []byte
+	for _, procs := range []int{1, 2, 7} {
+		runtime.GOMAXPROCS(procs)
+		got := write(t, large(), layer.Options{Compression: layer.Gzip})
+		if want == nil {
+			want = got
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("GOMAXPROCS=%d changed the gzip bytes", procs)
 		}
 	}
 }
