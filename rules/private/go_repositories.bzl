@@ -117,6 +117,12 @@ def go_repositories():
         sum = "h1:zWNoFqq/lSuYQRim3dUXlXeA0IqwuZGicdG5ZTfY5j4=",
         version = "v1.20.3",
     )
+    go_repository(
+        name = "com_github_klauspost_pgzip",
+        importpath = "github.com/klauspost/pgzip",
+        sum = "h1:8t+KjjzD/0n/8vNlJGGZmTeK4njuwffOQvJm8tOSc8o=",
+        version = "v1.3.0",
+    )
 
     go_repository(
         name = "com_github_microsoft_go_winio",

@@ -16,7 +16,8 @@ type Options struct {
 	// Semantic ignores what does not change how the image runs:
 	// timestamps (file mtimes, atimes and ctimes, config `created`),
 	// `history`, entry order, owner names, tar name spelling, compression
-	// (layer digests, sizes and media types when the content is equal),
+	// (layer digests, sizes and media types when the content is equal;
+	// Docker vs OCI media types),
 	// image name annotations and the digests that change only because of
 	// those. See docs/diff.md for the full list.
 	Semantic bool
@@ -102,7 +103,8 @@ func (c *comparison) manifest() error {
 		if p == "layers" { // compared layer by layer below
 			return true
 		}
-		return c.semantic && (p == "config.digest" || p == "config.size" || nameAnnotation(p))
+		// Docker and OCI media types name the same formats.
+		return c.semantic && (p == "config.digest" || p == "config.size" || p == "mediaType" || p == "config.mediaType" || nameAnnotation(p))
 	}}
 	if err := compareJSON(w, c.a.RawManifest, c.b.RawManifest); err != nil {
 		return fmt.Errorf("comparing manifests: %w", err)

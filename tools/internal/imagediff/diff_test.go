@@ -106,7 +106,7 @@ func TestDiff(t *testing.T) {
 			name:     "a label",
 			a:        f.layout(t, "label1", image.AssembleOptions{Config: labels("a", "1")}, f.common, f.app1),
 			b:        f.layout(t, "label2", image.AssembleOptions{Config: labels("a", "2", "b", "3")}, f.common, f.app1),
-			strict:   append(digestLines, `config: config.Labels["a"]`, `config: config.Labels["b"]`),
+			strict:   append(digestLines, "manifest: config.size", `config: config.Labels["a"]`, `config: config.Labels["b"]`),
 			semantic: []string{`config: config.Labels["a"]`, `config: config.Labels["b"]`},
 		},
 		{
@@ -131,7 +131,7 @@ func TestDiff(t *testing.T) {
 			name: "added layer",
 			a:    f.layout(t, "one", plain, f.common),
 			b:    base,
-			strict: append(digestLines, "config: history[1]", "index: manifests[0].size",
+			strict: append(digestLines, "config: history[1]", "index: manifests[0].size", "manifest: config.size",
 				"layer 2: layer", "layer 2 /app: entry", "layer 2 /app/x: entry", "layer 2 /app/y: entry", "layer 2 /app/z: entry"),
 			semantic: []string{"layer 2: layer", "layer 2 /app: entry", "layer 2 /app/x: entry", "layer 2 /app/y: entry", "layer 2 /app/z: entry"},
 		},
@@ -213,6 +213,11 @@ func TestDiffTextAndJSON(t *testing.T) {
 		t.Errorf("JSON report (-want +got):\n%s", diff)
 	}
 
+	// --platform picks (and checks) the image of each layout.
+	if stdout, stderr, code := runDiff(t, "--semantic", "--platform", "linux/amd64", a, b); code != 1 || stdout != want {
+		t.Errorf("--platform linux/amd64: exit code %d, output %q, stderr %s", code, stdout, stderr)
+	}
+
 	// Same images print nothing in text mode and an empty list in JSON.
 	if stdout, _, code := runDiff(t, a, a); code != 0 || stdout != "" {
 		t.Errorf("a vs a: exit code %d, output %q", code, stdout)
@@ -278,7 +283,7 @@ func TestDiffCannotCompare(t *testing.T) {
 				info, _ := image.Inspect(l)
 				os.Remove(filepath.Join(l, "blobs", "sha256", strings.TrimPrefix(info.ImageID, "sha256:")))
 			}),
-			wantErr: "config",
+			wantErr: "opening blob",
 		},
 		{
 			name: "digest mismatch in a layer that is read",
@@ -304,6 +309,11 @@ func TestDiffCannotCompare(t *testing.T) {
 			wantErr: "size",
 		},
 		{
+			name:    "platform not in the layout",
+			args:    []string{"--platform", "linux/arm64", a, b},
+			wantErr: "not linux/arm64",
+		},
+		{
 			name:    "one argument",
 			args:    []string{a},
 			wantErr: "want two images",
@@ -325,6 +335,9 @@ func TestDiffCannotCompare(t *testing.T) {
 				stdout, stderr, code := runDiff(t, append(flags, args...)...)
 				if code != 2 {
 					t.Errorf("%v: exit code %d, want 2\nstdout: %s\nstderr: %s", flags, code, stdout, stderr)
+				}
+				if testing.Verbose() && flags == nil {
+					t.Logf("stderr: %s", stderr)
 				}
 				if !strings.Contains(stderr, tc.wantErr) {
 					t.Errorf("%v: stderr does not mention %q: %s", flags, tc.wantErr, stderr)

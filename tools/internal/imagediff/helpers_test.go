@@ -69,6 +69,10 @@ func runDiff(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	err := cli.RunEnv(append([]string{"image", "diff"}, args...), &cli.Env{Stdout: &stdout, Stderr: &stderr})
+	if err != nil && err != cli.ErrUsage {
+		// What main prints.
+		stderr.WriteString("odptool: " + err.Error() + "\n")
+	}
 	return stdout.String(), stderr.String(), cli.ExitCode(err)
 }
 

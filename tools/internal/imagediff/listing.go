@@ -74,7 +74,9 @@ func listBlob(rc io.Reader, mediaType, digest, diffID string) ([]entry, error) {
 		}
 		u, closeU = zr, func() { zr.Close() }
 	case image.MediaTypeLayerZstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		// The window bound keeps a hostile frame header from making us
+		// allocate gigabytes; 128 MiB covers zstd --long (window log 27).
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<27))
 		if err != nil {
 			return nil, fmt.Errorf("reading zstd: %w", err)
 		}
@@ -123,8 +125,20 @@ func listTar(r io.Reader) ([]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading tar entry %d: %w", len(out)+1, err)
 		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			// PAX global headers describe the archive, not a file; runtimes
+			// skip them. A change in one shows as a digest difference.
+			continue
+		}
 		if len(out) == MaxEntries {
 			return nil, fmt.Errorf("layer has more than %d entries", MaxEntries)
+		}
+		if isSparse(h) {
+			// A few bytes of sparse map can declare terabytes of holes,
+			// which reading would hash. No container tool writes sparse
+			// entries (Go's tar writer cannot), so refuse rather than
+			// expand them.
+			return nil, fmt.Errorf("tar entry %d (%q) is a GNU sparse file, which cannot be compared", len(out)+1, h.Name)
 		}
 		e := entry{
 			Name: h.Name, Path: cleanPath(h.Name), Type: h.Typeflag, Mode: h.Mode,
@@ -133,8 +147,9 @@ func listTar(r io.Reader) ([]entry, error) {
 			Devmajor: h.Devmajor, Devminor: h.Devminor, Index: len(out) + 1,
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeCont:
-			// TypeCont is read as a regular file by every runtime.
+		case tar.TypeReg, tar.TypeCont:
+			// The tar reader turns the old TypeRegA into TypeReg; TypeCont
+			// is read as a regular file by every runtime.
 			e.Type = tar.TypeReg
 			sum.Reset()
 			n, err := io.Copy(sum, tr)
@@ -157,6 +172,18 @@ func listTar(r io.Reader) ([]entry, error) {
 		}
 		out = append(out, e)
 	}
+}
+
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 // typeName names a tar typeflag the way the report prints it.

@@ -145,7 +145,7 @@ func checkLayoutBlob(layout string, d image.Descriptor) error {
 		return fmt.Errorf("OCI layout %q: layer blob %s at %q is not a regular file", layout, d.Digest, p)
 	}
 	if fi.Size() != d.Size {
-		return &image.CorruptBlobError{Path: p, Digest: d.Digest, Size: d.Size, GotSz: fi.Size()}
+		return fmt.Errorf("OCI layout %q: %w", layout, &image.CorruptBlobError{Path: p, Digest: d.Digest, Size: d.Size, GotSz: fi.Size()})
 	}
 	return nil
 }

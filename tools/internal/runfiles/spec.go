@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -68,8 +69,9 @@ type Spec struct {
 	Files []File `json:"files"`
 }
 
-// ParseSpec reads a JSON spec. Unknown fields, trailing data and invalid
-// values are errors.
+// ParseSpec decodes a JSON spec; unknown fields and trailing data are
+// errors. Values are checked by Validate (which Plan calls), so that flags
+// may still fill in what the spec leaves out.
 func ParseSpec(data []byte) (*Spec, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -77,11 +79,8 @@ func ParseSpec(data []byte) (*Spec, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("parsing runfiles spec: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("parsing runfiles spec: trailing data after the JSON object")
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
 	}
 	return &s, nil
 }
