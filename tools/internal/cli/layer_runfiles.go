@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 	"github.com/rules-odp/rules_odp/tools/internal/runfiles"
@@ -41,6 +42,7 @@ path (the working directory, Bazel's output base, the checkout, any
 			fs.Var(&rewrites, "rewrite", "FROM=TO: replace the absolute path FROM in the launcher by TO (repeatable; each must match)")
 			noInterp := fs.Bool("no-interpreter", false, "accept runfiles without an interpreter (empty interpreter layer)")
 			launcherOnly := fs.Bool("scan-launcher-only", false, "check only the launcher and manifests for build-machine paths, not every file")
+			explain := fs.Bool("explain", false, "print each repository's layer and the forbidden prefixes to stderr")
 			var outs [3]*string
 			outs[runfiles.Interpreter] = fs.String("interpreter-out", "", "interpreter layer; *.tar or *.tar.gz")
 			outs[runfiles.Packages] = fs.String("packages-out", "", "packages layer; *.tar or *.tar.gz")
@@ -106,6 +108,9 @@ path (the working directory, Bazel's output base, the checkout, any
 				if err != nil {
 					return err
 				}
+				if *explain {
+					explainSplit(env, split)
+				}
 				var paths [3]string
 				var opts [3]layer.Options
 				for i, o := range outs {
@@ -127,6 +132,24 @@ path (the working directory, Bazel's output base, the checkout, any
 			}
 		},
 	})
+}
+
+func explainSplit(env *Env, sp *runfiles.Split) {
+	repos := make([]string, 0, len(sp.Classification.Repos))
+	for r := range sp.Classification.Repos {
+		repos = append(repos, r)
+	}
+	sort.Strings(repos)
+	for _, r := range repos {
+		name := r
+		if r == "" {
+			name = "(root-level files)"
+		}
+		fmt.Fprintf(env.Stderr, "%-11s %s\n", sp.Classification.Repos[r], name)
+	}
+	for _, p := range sp.Forbidden {
+		fmt.Fprintf(env.Stderr, "forbidden   %s\n", p)
+	}
 }
 
 // mergeRunfilesFlag sets *dst from a flag, refusing a flag that contradicts the spec.

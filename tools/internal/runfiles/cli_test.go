@@ -48,9 +48,14 @@ func TestCLI(t *testing.T) {
 	line := regexp.MustCompile(`^\S+ digest=sha256:[0-9a-f]{64} diff_id=sha256:[0-9a-f]{64} size=\d+$`)
 
 	t.Run("spec", func(t *testing.T) {
-		out, stderr, err := runCLI(append([]string{"--spec", spec}, outArgs("spec", ".tar.gz")...)...)
+		out, stderr, err := runCLI(append([]string{"--spec", spec, "--explain"}, outArgs("spec", ".tar.gz")...)...)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
+		}
+		for _, want := range []string{"interpreter python_x86_64-unknown-linux-gnu\n", "packages    pypi_python_dateutil\n", "app         (root-level files)\n", "forbidden   " + filepath.Join(dir, "src", "com_example") + "\n"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("--explain printed %q, want a line %q", stderr, want)
+			}
 		}
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		if len(lines) != 3 {

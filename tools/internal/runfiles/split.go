@@ -103,7 +103,7 @@ func Plan(s *Spec, cfg Config) (*Split, error) {
 		return nil, &HostPathError{Where: "the generated manifest", Prefix: prefix, Offset: int64(at)}
 	}
 	for _, p := range []string{svc + "/" + svc + ".runfiles_manifest", runfilesDir + "/" + manifestName} {
-		b.put(App, layer.Entry{Path: p, Type: layer.TypeFile, Mode: 0o644, Size: int64(len(manifest)), Open: bytesOpener(manifest)}, linkKey{})
+		b.put(App, layer.Entry{Path: p, Type: layer.TypeFile, Mode: 0o644, Size: int64(len(manifest)), Open: bytesOpener(manifest)}, linkKey{src: "\x00manifest", mode: 0o644})
 	}
 	if err := CheckPartition(b.want, b.layers[:]...); err != nil {
 		return nil, fmt.Errorf("splitting runfiles: %w", err)

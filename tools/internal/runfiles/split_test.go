@@ -375,7 +375,7 @@ func TestSymlinksAndTrees(t *testing.T) {
 		"app file 0644 " + rf + "_main/app/main.py ",
 		"app file 0644 " + rf + "_main/etc/config.json ",
 		"app hardlink 0644 " + rf + "config.json " + rf + "_main/etc/config.json",
-		"app file 0644 svc/svc.runfiles_manifest ",
+		"app hardlink 0644 svc/svc.runfiles_manifest " + rf + "MANIFEST",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("layers (-want +got):\n%s", diff)
