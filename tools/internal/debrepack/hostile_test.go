@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rules-odp/rules_odp/tools/internal/debrepack"
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -227,7 +228,7 @@ func TestNormalisations(t *testing.T) {
 			for _, l := range listing {
 				fmt.Fprintln(&got, l)
 			}
-			golden(t, fmt.Sprintf("testdata/normalisations_merged_%v.listing", merged), []byte(got.String()))
+			golden.Check(t, fmt.Sprintf("testdata/normalisations_merged_%v.listing", merged), []byte(got.String()))
 		})
 	}
 }

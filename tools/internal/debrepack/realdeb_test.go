@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rules-odp/rules_odp/tools/internal/debrepack"
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 	"github.com/rules-odp/rules_odp/tools/internal/testdeb"
 )
@@ -194,7 +195,7 @@ func checkGolden(t *testing.T, deb, name, layerPath string, res layer.Result) {
 		fmt.Fprintln(&got, l)
 	}
 	path := filepath.Join("testdata", "real", name+".listing")
-	if *update {
+	if golden.Update() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -2,17 +2,13 @@ package debresolve_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/rules-odp/rules_odp/tools/internal/debresolve"
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func TestLockGolden(t *testing.T) {
 	sources := []string{indexA, indexB}
@@ -26,17 +22,7 @@ func TestLockGolden(t *testing.T) {
 	if err := debresolve.NewLock("amd64", req, sources, pkgs).Encode(&got); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "golden", "lock.json")
-	if *update {
-		writeFile(t, golden, got.Bytes())
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got.String()); diff != "" {
-		t.Errorf("lock differs from %s (-want +got); rerun with -update if intended:\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", "lock.json"), got.Bytes())
 
 	// Resolving again, with the indexes read afresh, gives the same bytes.
 	pkgs2, err := debresolve.Resolve(readSynthetic(t, sources...), req)

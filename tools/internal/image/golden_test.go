@@ -3,17 +3,16 @@ package image_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 type goldenDigests struct {
 	Manifest string `json:"manifest"`
@@ -74,7 +73,7 @@ func goldenCases(t testing.TB) []struct {
 func TestGolden(t *testing.T) {
 	goldenPath := td("golden", "digests.json")
 	want := map[string]goldenDigests{}
-	if !*update {
+	if !golden.Update() {
 		readJSON(t, goldenPath, &want)
 	}
 	got := map[string]goldenDigests{}
@@ -90,7 +89,7 @@ func TestGolden(t *testing.T) {
 			}
 			got[tc.name] = goldenDigests{Manifest: res.ManifestDigest, Config: res.ConfigDigest}
 			cfgGolden := td("golden", tc.name+".config.json")
-			if *update {
+			if golden.Update() {
 				if err := os.MkdirAll(td("golden"), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -111,7 +110,7 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-	if *update {
+	if golden.Update() {
 		b, err := json.MarshalIndent(got, "", "  ")
 		if err != nil {
 			t.Fatal(err)

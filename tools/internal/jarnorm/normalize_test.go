@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/jarnorm"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 const messyManifest = "Manifest-Version: 1.0\n" +
 	"Created-By: Maven JAR Plugin 3.3.0\n" +
@@ -70,19 +69,7 @@ func messyJar(t testing.TB) []byte {
 func TestGoldenListing(t *testing.T) {
 	out := normalize(t, messyJar(t), jarnorm.Options{})
 	got := fmt.Sprintf("sha256 %x\n%s", sha256.Sum256(out), listing(t, out, ""))
-	golden := filepath.Join("testdata", "messy.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("normalised messy jar (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "messy.golden"), []byte(got))
 }
 
 func TestOrderManifestFirst(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand"
@@ -18,10 +17,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func content(s string) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }
@@ -71,7 +69,7 @@ func TestGoldenDigests(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&got, "large.tar.gz digest=%s diff_id=%s size=%d\n", res.Digest, res.DiffID, res.Size)
-	golden(t, "testdata/golden_digests.txt", got.Bytes())
+	golden.Check(t, "testdata/golden_digests.txt", got.Bytes())
 }
 
 func TestGoldenListing(t *testing.T) {
@@ -87,7 +85,7 @@ func TestGoldenListing(t *testing.T) {
 	for _, l := range listing {
 		fmt.Fprintln(&got, l)
 	}
-	golden(t, "testdata/sample.listing", []byte(got.String()))
+	golden.Check(t, "testdata/sample.listing", []byte(got.String()))
 }
 
 func TestOrderAndEnvironmentIndependence(t *testing.T) {
@@ -326,21 +324,4 @@ func listOf(t *testing.T, raw []byte) map[string]layer.Listed {
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(s[:])
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rules-odp/rules_odp/tools/internal/golden"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 	"github.com/rules-odp/rules_odp/tools/internal/runfiles"
 )
@@ -93,7 +94,7 @@ func TestGolden(t *testing.T) {
 					fmt.Fprintln(&got, l.String())
 				}
 			}
-			golden(t, filepath.Join("testdata", tc.name+".golden"), []byte(got.String()))
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), []byte(got.String()))
 		})
 	}
 }
