@@ -71,9 +71,16 @@ trap cleanup EXIT
 run() {
   local cmd="$1"
   shift
-  echo "bazel_offline.sh: [$(basename "$workspace")] bazel $cmd $*"
+  local cmd_flags=("${flags[@]}")
+  case "$cmd" in
+    build | test | run | coverage)
+      # No bazel-* links into an output base that is about to be deleted.
+      [[ "$keep" == 1 ]] || cmd_flags+=(--symlink_prefix=/)
+      ;;
+  esac
+  echo "bazel_offline.sh: [$(basename "$workspace")] bazel $cmd ${cmd_flags[*]} $*"
   local start=$SECONDS status=0
-  (cd "$workspace" && "$bazel" "${startup[@]}" "$cmd" "${flags[@]}" "$@") || status=$?
+  (cd "$workspace" && "$bazel" "${startup[@]}" "$cmd" "${cmd_flags[@]}" "$@") || status=$?
   echo "bazel_offline.sh: bazel $cmd exited $status after $((SECONDS - start)) s"
   return "$status"
 }

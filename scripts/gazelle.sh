@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Generates the Bazel BUILD files of tools/ and the go_repository list
-# (rules/private/go_repositories.bzl) from the Go sources and go.mod.
+# Generates the Bazel BUILD files of tools/, the go_repository list
+# (rules/private/go_repositories.bzl, WORKSPACE/Bazel 4) and the
+# use_repo(go_deps, ...) list of MODULE.bazel (bzlmod) from the Go sources and
+# go.mod.
 #
 # Usage: scripts/gazelle.sh          rewrite BUILD files and go_repositories.bzl
 #        scripts/gazelle.sh --check  fail (exit 1) if any of them is out of date
@@ -74,5 +76,33 @@ fi
 if ! (cd "$root" && "$gazelle" -repo_root="$root" -go_prefix="$PREFIX" -mode="$mode" tools); then
   echo "gazelle.sh: BUILD files under tools/ are out of date; run scripts/gazelle.sh" >&2
   status=1
+fi
+# BUILD files -> use_repo(go_deps, ...) in MODULE.bazel: every Go module
+# repository a BUILD file under tools/ refers to (what `bazel mod tidy` would
+# write on Bazel 7+, which is not available here).
+want="$(cd "$root" && python3 - <<'PY'
+import pathlib, re
+repos = set()
+for build in pathlib.Path("tools").rglob("BUILD.bazel"):
+    repos.update(re.findall(r'"@([A-Za-z0-9_.~-]+)//', build.read_text()))
+repos.discard("io_bazel_rules_go")
+block = "use_repo(\n    go_deps,\n" + "".join('    "%s",\n' % r for r in sorted(repos)) + ")\n"
+text = pathlib.Path("MODULE.bazel").read_text()
+begin, end = "# gazelle.sh:use_repo begin\n", "# gazelle.sh:use_repo end\n"
+if text.count(begin) != 1 or text.count(end) != 1:
+    raise SystemExit("MODULE.bazel: missing the gazelle.sh:use_repo markers")
+head, rest = text.split(begin)
+_, tail = rest.split(end)
+print(head + begin + block + end + tail, end="")
+PY
+)"
+if [[ "$want" != "$(cat "$root/MODULE.bazel")" ]]; then
+  if [[ "$mode" == fix ]]; then
+    printf '%s\n' "$want" >"$root/MODULE.bazel"
+  else
+    diff -u "$root/MODULE.bazel" <(printf '%s\n' "$want") || true
+    echo "gazelle.sh: use_repo(go_deps, ...) in MODULE.bazel is out of date; run scripts/gazelle.sh" >&2
+    status=1
+  fi
 fi
 exit "$status"

@@ -90,7 +90,9 @@ func parse(s string) (Version, error) {
 // String formats v canonically: the epoch only when it is not 0.
 func (v Version) String() string {
 	var b strings.Builder
-	if v.Epoch != 0 {
+	// An upstream version may hold colons only after an explicit epoch:
+	// "0:1:2" must not print as "1:2".
+	if v.Epoch != 0 || strings.Contains(v.Upstream, ":") {
 		b.WriteString(strconv.Itoa(v.Epoch))
 		b.WriteByte(':')
 	}
