@@ -200,6 +200,10 @@ func walkLocalHeaders(r io.ReaderAt, size int64, n int, byName map[string]*zip.F
 func checkDescriptor(r io.ReaderAt, size, off int64, f *zip.File) (int64, error) {
 	var d [16]byte
 	n := int64(len(d))
+	if off < 0 || off > size {
+		// The central directory's compressed size points past the file.
+		return 0, fmt.Errorf("entry %q: data descriptor at offset %d is past the end of the file (%d bytes)", f.Name, off, size)
+	}
 	if size-off < n {
 		n = size - off
 	}
