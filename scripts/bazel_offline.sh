@@ -74,8 +74,9 @@ run() {
   local cmd_flags=("${flags[@]}")
   case "$cmd" in
     build | test | run | coverage)
-      # No bazel-* links into an output base that is about to be deleted.
-      [[ "$keep" == 1 ]] || cmd_flags+=(--symlink_prefix=/)
+      # No bazel-* links in the workspace: they would point into a scratch
+      # output base (printed above) that goes away.
+      cmd_flags+=(--symlink_prefix=/)
       ;;
   esac
   echo "bazel_offline.sh: [$(basename "$workspace")] bazel $cmd ${cmd_flags[*]} $*"

@@ -48,7 +48,9 @@ if [[ ! -x "$gazelle" ]]; then
   go list std | sort -u >"$tmp/std"
   comm -13 "$tmp/known" "$tmp/std" | sed 's/.*/\t"&": true,/' >"$tmp/added"
   sed -i "/^var stdPackages = map\[string\]bool{\$/r $tmp/added" "$list"
-  (cd "$tmp/src" && GOFLAGS=-mod=mod go build -ldflags=-s -o "$tmp/gazelle" ./cmd/gazelle)
+  (cd "$tmp/src" && GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w" -o "$tmp/gazelle" ./cmd/gazelle)
+  # Only the current build is kept.
+  rm -rf "$(dirname "$cache")"/gazelle-*
   mkdir -p "$cache"
   mv "$tmp/gazelle" "$gazelle"
 fi

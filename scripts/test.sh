@@ -43,6 +43,18 @@ done < <(grep -rlE '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' --include='*_test
   grep -oE '^func Fuzz[A-Za-z0-9_]+' "$f" | sed "s|^func |$(dirname "$f"):|"
 done)
 
+# Bazel: BUILD files in sync with the Go sources, then the offline Bazel 4.2.3
+# harness builds and tests the repository and each e2e workspace (odptool
+# compiled from source by rules_go; Bazel downloads nothing; see docs/bazel.md).
+check "gazelle --check" scripts/gazelle.sh --check
+if [ -z "$short" ]; then
+  check "bazel //... (offline, Bazel 4.2.3)" scripts/bazel_offline.sh
+  for ws in e2e/*/; do
+    [ -f "$ws/WORKSPACE" ] || continue
+    check "bazel ${ws%/} (offline, Bazel 4.2.3)" scripts/bazel_offline.sh -C "${ws%/}"
+  done
+fi
+
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

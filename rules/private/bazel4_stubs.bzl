@@ -10,6 +10,9 @@ write small replacements:
 
 - `rules_cc` and `rules_java`: `defs.bzl` files forwarding to Bazel 4's native
   rules (which is what those rule sets did for Bazel 4 anyway).
+- `rules_shell`: not needed by Bazel 4 itself, but our BUILD files load
+  sh_test from it (Bazel 8 moved the shell rules out of Bazel); forwards to
+  the native rules.
 - `remote_coverage_tools`: no-op `lcov_merger` and `coverage_report_generator`
   (coverage is not collected by this harness).
 - `bazel_skylib`: a copy of Debian's bazel-skylib package (1.0.3); skylib is not
@@ -73,6 +76,14 @@ alias(
         rctx.file("BUILD.bazel", _HEADER)
         rctx.file("java/BUILD.bazel", _HEADER)
         rctx.file("java/defs.bzl", _HEADER + '"""Forwards to the native Java rules of Bazel 4."""\n\n' + _forwarders(_JAVA_RULES))
+    elif kind == "rules_shell":
+        rctx.file("BUILD.bazel", _HEADER)
+        rctx.file("shell/BUILD.bazel", _HEADER)
+        for rule in ["sh_binary", "sh_library", "sh_test"]:
+            rctx.file(
+                "shell/%s.bzl" % rule,
+                _HEADER + '"""Forwards to the native %s of Bazel 4."""\n\n' % rule + _forwarders([rule]),
+            )
     elif kind == "remote_coverage_tools":
         rctx.file("noop.sh", "#!/bin/sh\n# Coverage is not collected by the offline harness.\nexit 0\n", executable = True)
         rctx.file("BUILD.bazel", _HEADER + """
@@ -97,7 +108,7 @@ bazel4_stub_repository = repository_rule(
     attrs = {
         "kind": attr.string(
             mandatory = True,
-            values = ["rules_cc", "rules_java", "remote_coverage_tools"],
+            values = ["rules_cc", "rules_java", "rules_shell", "remote_coverage_tools"],
             doc = "Which repository to stand in for.",
         ),
     },

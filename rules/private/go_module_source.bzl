@@ -13,7 +13,7 @@ load(":host_go.bzl", "HOST_GO_ENVIRON", "execute_or_fail", "go_env", "host_go")
 
 def _go_module_source_impl(rctx):
     go = host_go(rctx)
-    env = go_env(rctx)
+    env = go_env()
     module = rctx.attr.module + "@" + rctx.attr.version
 
     # Run outside of any module, from a scratch directory of our own.

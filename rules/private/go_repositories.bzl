@@ -3,6 +3,7 @@
 load("@bazel_gazelle//:deps.bzl", "go_repository")
 
 def go_repositories():
+    """Declares a go_repository for every module of go.mod's module graph."""
     go_repository(
         name = "com_github_cespare_xxhash_v2",
         importpath = "github.com/cespare/xxhash/v2",

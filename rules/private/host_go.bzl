@@ -31,11 +31,10 @@ def host_go(rctx):
         fail("no `go` on PATH; install Go >= 1.25 or pass --repo_env=GOROOT=<path of a Go installation>")
     return go
 
-def go_env(rctx, extra = {}):
+def go_env(extra = {}):
     """Returns the environment for running the host go command at fetch time.
 
     Args:
-      rctx: repository_ctx.
       extra: additional variables.
 
     Returns:

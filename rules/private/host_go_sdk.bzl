@@ -21,7 +21,7 @@ load(":host_go.bzl", "HOST_GO_ENVIRON", "execute_or_fail", "go_env", "host_go")
 
 def _host_go_sdk_impl(rctx):
     go = host_go(rctx)
-    env = go_env(rctx)
+    env = go_env()
     result = execute_or_fail(rctx, [go, "env", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"], "go env", environment = env)
     goroot, goversion, goos, goarch = result.stdout.strip().split("\n")
     v = go_version.parse(goversion)
@@ -42,7 +42,7 @@ def _host_go_sdk_impl(rctx):
         rctx.symlink(tool, tool_dir + "/" + tool.basename)
 
     root = str(rctx.path("."))
-    sdk_env = go_env(rctx, {
+    sdk_env = go_env({
         "GOROOT": root,
         "GODEBUG": "installgoroot=all",
         "GO111MODULE": "off",

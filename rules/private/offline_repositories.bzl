@@ -44,10 +44,12 @@ def odp_offline_repositories():
     _maybe(bazel4_stub_repository, name = "rules_cc", kind = "rules_cc")
     _maybe(bazel4_stub_repository, name = "rules_java", kind = "rules_java")
     _maybe(bazel4_stub_repository, name = "remote_coverage_tools", kind = "remote_coverage_tools")
+    _maybe(bazel4_stub_repository, name = "rules_shell", kind = "rules_shell")
     _maybe(system_skylib, name = "bazel_skylib")
 
-    # rules_go v0.35.0 is the oldest release that is a Go module (has go.mod)
-    # and the newest that can run on Bazel 4.2.3 with small edits.
+    # rules_go v0.35.0 is the oldest release that is a Go module (has go.mod),
+    # so the oldest the Go proxy serves; it runs on Bazel 4.2.3 with the small
+    # edits below (later releases were not tried).
     _maybe(
         go_module_source,
         name = "io_bazel_rules_go",
