@@ -34,8 +34,8 @@ func (e *HostPathError) Error() string {
 }
 
 // matcher finds forbidden path prefixes in bytes. A prefix only counts
-// where it is a whole path: "/work/x" matches in "/work/x/a.py", "/work/x"
-// and "file:///work/x/", not in "/work/xy" nor "/a/work/x".
+// where it is a whole path: "/src/x" matches in "/src/x/a.py", "/src/x"
+// and "file:///src/x/", not in "/src/xy" nor "/a/src/x".
 type matcher struct {
 	needles [][]byte
 	maxLen  int
