@@ -31,9 +31,9 @@ func (e *CorruptBlobError) Error() string {
 	return fmt.Sprintf("corrupt blob %s at %q: digest mismatch, content hashes to %s", e.Digest, e.Path, e.Got)
 }
 
-// checkDigest accepts only "sha256:" followed by 64 lower-case hex digits:
+// CheckDigest accepts only "sha256:" followed by 64 lower-case hex digits:
 // the digest becomes a file name, so anything looser could escape blobs/.
-func checkDigest(d string) error {
+func CheckDigest(d string) error {
 	const prefix = "sha256:"
 	if len(d) != len(prefix)+64 || d[:len(prefix)] != prefix {
 		return fmt.Errorf("unsupported digest %q: want sha256:<64 hex digits>", d)
@@ -48,7 +48,7 @@ func checkDigest(d string) error {
 
 // blobPath is where a layout keeps the blob with digest d.
 func blobPath(layout, d string) (string, error) {
-	if err := checkDigest(d); err != nil {
+	if err := CheckDigest(d); err != nil {
 		return "", err
 	}
 	return filepath.Join(layout, "blobs", "sha256", d[len("sha256:"):]), nil

@@ -78,7 +78,7 @@ func parseIndex(b []byte) (*Index, error) {
 		return nil, fmt.Errorf("mediaType %q is not an image index", idx.MediaType)
 	}
 	for _, d := range idx.Manifests {
-		if err := checkDigest(d.Digest); err != nil {
+		if err := CheckDigest(d.Digest); err != nil {
 			return nil, err
 		}
 	}
@@ -99,11 +99,11 @@ func parseManifest(b []byte) (*Manifest, error) {
 	if m.Config.MediaType != MediaTypeOCIConfig && m.Config.MediaType != MediaTypeDockerConfig {
 		return nil, fmt.Errorf("config mediaType %q is not an image config (want %s)", m.Config.MediaType, MediaTypeOCIConfig)
 	}
-	if err := checkDigest(m.Config.Digest); err != nil {
+	if err := CheckDigest(m.Config.Digest); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	for i, l := range m.Layers {
-		if err := checkDigest(l.Digest); err != nil {
+		if err := CheckDigest(l.Digest); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i+1, err)
 		}
 		if l.Size < 0 {

@@ -80,7 +80,7 @@ func buildConfig(in configInput) ([]byte, *runConfig, error) {
 			return nil, nil, fmt.Errorf("base config lists %d diff_ids but its manifest has %d layers", len(base.DiffIDs), in.baseLayers)
 		}
 		for _, d := range base.DiffIDs {
-			if err := checkDigest(d); err != nil {
+			if err := CheckDigest(d); err != nil {
 				return nil, nil, fmt.Errorf("base config's diff_ids: %w", err)
 			}
 		}

@@ -37,24 +37,11 @@ func parseManifest(b []byte) (*image.Manifest, error) {
 }
 
 func checkDescriptor(d image.Descriptor) error {
-	if err := checkDigest(d.Digest); err != nil {
+	if err := image.CheckDigest(d.Digest); err != nil {
 		return err
 	}
 	if d.Size < 0 {
 		return fmt.Errorf("negative size %d", d.Size)
-	}
-	return nil
-}
-
-func checkDigest(d string) error {
-	const prefix = "sha256:"
-	if len(d) != len(prefix)+64 || d[:len(prefix)] != prefix {
-		return fmt.Errorf("unsupported digest %q: want sha256:<64 hex digits>", d)
-	}
-	for _, c := range d[len(prefix):] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("malformed digest %q: want lower-case hex", d)
-		}
 	}
 	return nil
 }
@@ -88,7 +75,7 @@ func diffIDs(config []byte, layers int) ([]string, error) {
 		return nil, fmt.Errorf("config lists %d diff_ids for %d layers", len(ids), layers)
 	}
 	for i, id := range ids {
-		if err := checkDigest(id); err != nil {
+		if err := image.CheckDigest(id); err != nil {
 			return nil, fmt.Errorf("config: diff_id of layer %d: %w", i+1, err)
 		}
 	}
