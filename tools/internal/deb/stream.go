@@ -59,11 +59,9 @@ func openStream(member string, r io.Reader, limit int64, wrap func(error) error)
 		// streams (the xz format allows concatenation and padding), and
 		// anything that is not xz is an error; a second stream's data
 		// lands after the tar end-of-archive, where finish refuses it.
-		var z *xz.Reader
-		if z, err = xz.NewReader(s.src, maxXZDict); err == nil {
-			z.Multistream(true)
-			s.dec = z
-		}
+		// newXZReader decodes the blocks of dpkg-deb's multi-block
+		// streams in parallel (xzblocks.go).
+		s.dec, err = newXZReader(s.src)
 	case ".zst":
 		var z *zstd.Decoder
 		// Concurrency 1 decodes synchronously: no goroutines that a
