@@ -3,24 +3,48 @@
 Load everything users may use from this file:
 
 ```starlark
-load("@rules_odp//rules:defs.bzl", ...)
+load("@rules_odp//rules:defs.bzl", "odp_java_image", ...)
 ```
 
 Everything under `rules/private/` is an implementation detail and may change
-without notice.
+without notice. docs/rules.md documents every rule and macro (kept in sync
+with this file by a test).
 """
 
+load("//rules/private:base_image.bzl", _odp_base_files = "odp_base_files", _odp_base_image = "odp_base_image")
 load("//rules/private:deb_layer.bzl", _OdpLayerInfo = "OdpLayerInfo", _deb_layer = "deb_layer")
 load("//rules/private:deb_packages.bzl", _deb_packages = "deb_packages")
+load("//rules/private:files_layer.bzl", _odp_files_layer = "odp_files_layer")
+load("//rules/private:image.bzl", _OdpImageInfo = "OdpImageInfo", _odp_image = "odp_image")
+load("//rules/private:image_targets.bzl", _odp_image_targets = "odp_image_targets")
+load("//rules/private:jar.bzl", _odp_normalized_jar = "odp_normalized_jar")
+load("//rules/private:java_image.bzl", _odp_java_image = "odp_java_image", _odp_jni_image = "odp_jni_image")
+load("//rules/private:launch_policy.bzl", _OdpLaunchPolicyInfo = "OdpLaunchPolicyInfo", _odp_launch_policy = "odp_launch_policy")
+load("//rules/private:push.bzl", _odp_push = "odp_push", _odp_tarball = "odp_tarball")
 
 # The version of the rule set, for messages and provenance.
 RULES_ODP_VERSION = "0.0.0"
 
-# One layer from one .deb; see rules/private/deb_layer.bzl.
+# Workload images (macros): NAME, NAME.digest, NAME_tarball, NAME_publish.
+odp_java_image = _odp_java_image
+odp_jni_image = _odp_jni_image
+
+# Base images from Debian packages.
+odp_base_image = _odp_base_image
+odp_base_files = _odp_base_files
+deb_packages = _deb_packages
 deb_layer = _deb_layer
 
-# What layer rules return and image rules consume: OdpLayerInfo(layer, media_type).
-OdpLayerInfo = _OdpLayerInfo
+# Building blocks.
+odp_image = _odp_image
+odp_image_targets = _odp_image_targets
+odp_files_layer = _odp_files_layer
+odp_normalized_jar = _odp_normalized_jar
+odp_launch_policy = _odp_launch_policy
+odp_push = _odp_push
+odp_tarball = _odp_tarball
 
-# Repository rule (WORKSPACE): one deb_layer per package of an `odptool deb lock` lock.
-deb_packages = _deb_packages
+# Providers.
+OdpImageInfo = _OdpImageInfo
+OdpLayerInfo = _OdpLayerInfo
+OdpLaunchPolicyInfo = _OdpLaunchPolicyInfo

@@ -1,0 +1,21 @@
+"""Repositories of the example services (WORKSPACE; the offline harness).
+
+The .deb files come from `--repo_env=ODP_DEB_DIR=DIR`, filled by
+scripts/fetch_debs.sh with `apt-get download` (scripts/build_images.sh does
+both). A service repository would give `mirrors` instead.
+"""
+
+load("//examples/build_defs:host_tools.bzl", "odp_example_host_tools")
+load("//examples/python:repositories.bzl", "odp_example_python_repositories")
+load("//rules:defs.bzl", "deb_packages")
+
+def odp_example_repositories():
+    """Declares every repository the examples need."""
+    for name, lock in [
+        ("java17_debs", "//examples/bases:java17.lock.json"),
+        ("python311_debs", "//examples/bases:python311.lock.json"),
+        ("libcxx_debs", "//examples/bases:libcxx.lock.json"),
+    ]:
+        deb_packages(name = name, lock = lock)
+    odp_example_host_tools()
+    odp_example_python_repositories()

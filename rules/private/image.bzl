@@ -1,0 +1,202 @@
+"""odp_image: an OCI image layout from a base and layers, by `odptool image assemble`."""
+
+load(":deb_layer.bzl", "OdpLayerInfo")
+load(":launch_policy.bzl", "OdpLaunchPolicyInfo")
+
+OdpImageInfo = provider(
+    doc = "An OCI image layout built by rules_odp.",
+    fields = {
+        "layout": "File: the OCI image layout directory (one manifest in index.json).",
+        "digest": "File: the manifest digest, `sha256:<64 hex>` without a newline.",
+        "image_id": "File: the config digest (the image ID podman/docker show), same format.",
+        "base_layouts": "depset of File: the layouts this image was stacked on, nearest first (for provenance).",
+        "launch_policy": "File or None: the launch policy JSON rendered into the image's labels.",
+    },
+)
+
+_LAYER_EXTENSIONS = (".tar", ".tar.gz", ".tgz")
+
+def _layer_files(ctx):
+    """The layer tars of attribute `layers`, in the order given."""
+    files = []
+    for target in ctx.attr.layers:
+        if OdpLayerInfo in target:
+            files.append(target[OdpLayerInfo].layer)
+            continue
+        found = target[DefaultInfo].files.to_list()
+        if len(found) != 1 or not found[0].basename.endswith(_LAYER_EXTENSIONS):
+            fail("attribute layers: %s must provide OdpLayerInfo or be exactly one .tar/.tar.gz file, got %s" % (
+                target.label,
+                [f.short_path for f in found],
+            ))
+        files.append(found[0])
+    return files
+
+def _base_layout(ctx):
+    """The base layout directory (or None for scratch) and its own bases."""
+    if not ctx.attr.base:
+        return None, depset()
+    base = ctx.attr.base
+    if OdpImageInfo in base:
+        info = base[OdpImageInfo]
+        return info.layout, depset([info.layout], transitive = [info.base_layouts], order = "preorder")
+
+    # Any OCI layout directory, e.g. rules_oci's oci_pull or oci_image.
+    found = base[DefaultInfo].files.to_list()
+    if len(found) != 1 or not found[0].is_directory:
+        fail("attribute base: %s must be an odp_image / odp_base_image or exactly one OCI layout directory, got %s" % (
+            base.label,
+            [f.short_path for f in found],
+        ))
+    return found[0], depset([found[0]])
+
+def check_env_against_policy(env, policy_overrides):
+    """Fails if env bakes in a variable the launch policy lets the operator set.
+
+    The seed's FCP_OPTS is read at run time: a value in the image would be
+    part of the attested digest and silently differ from what the operator
+    passes. Returns the list of offending names (empty when fine)."""
+    return sorted([k for k in env if k in policy_overrides])
+
+def _odp_image_impl(ctx):
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    digest = ctx.actions.declare_file(ctx.label.name + ".digest")
+    image_id = ctx.actions.declare_file(ctx.label.name + ".image_id")
+
+    for key in ctx.attr.env:
+        if not key or "=" in key:
+            fail("attribute env: %r is not an environment variable name" % key)
+    for key in ctx.attr.labels:
+        if not key:
+            fail("attribute labels: empty label key")
+    if ctx.attr.workdir and not ctx.attr.workdir.startswith("/"):
+        fail("attribute workdir: %r must be an absolute path in the image" % ctx.attr.workdir)
+
+    policy = None
+    if ctx.attr.launch_policy:
+        info = ctx.attr.launch_policy[OdpLaunchPolicyInfo]
+        policy = info.json
+        baked = check_env_against_policy(ctx.attr.env, info.allow_env_override)
+        if baked:
+            fail("attribute env: %s may be set by the operator at run time (launch_policy %s allows overriding it); do not bake a value into the image" % (
+                ", ".join(baked),
+                ctx.attr.launch_policy.label,
+            ))
+    else:
+        for key in ctx.attr.labels:
+            if key.startswith("tee."):
+                fail("attribute labels: %r: Confidential Space labels come from launch_policy (odp_launch_policy), not from labels" % key)
+
+    # CONFIG.json: only the fields that are set, so that an unset field keeps
+    # the base's value (docs/image.md, "Config merge").
+    config = {}
+    if ctx.attr.entrypoint:
+        config["Entrypoint"] = ctx.attr.entrypoint
+    if ctx.attr.cmd:
+        config["Cmd"] = ctx.attr.cmd
+    if ctx.attr.env:
+        config["Env"] = ["%s=%s" % (k, ctx.attr.env[k]) for k in sorted(ctx.attr.env)]
+    if ctx.attr.labels:
+        config["Labels"] = {k: ctx.attr.labels[k] for k in sorted(ctx.attr.labels)}
+    if ctx.attr.user:
+        config["User"] = ctx.attr.user
+    if ctx.attr.workdir:
+        config["WorkingDir"] = ctx.attr.workdir
+    config_file = ctx.actions.declare_file(ctx.label.name + ".config.json")
+    ctx.actions.write(config_file, json.encode(config))
+
+    layers = _layer_files(ctx)
+    base, base_layouts = _base_layout(ctx)
+
+    args = ctx.actions.args()
+    args.add_all(["image", "assemble"])
+    args.add("--out", layout.path)
+    args.add("--digest-file", digest)
+    args.add("--image-id-file", image_id)
+    args.add("--config", config_file)
+    args.add("--platform", ctx.attr.platform)
+    args.add("--compress", ctx.attr.compress)
+
+    # The image's created time is part of its digest: fixed, never the clock.
+    args.add("--source-date-epoch", str(ctx.attr.source_date_epoch))
+    inputs = [config_file] + layers
+    if base:
+        args.add("--base", base.path)
+        inputs.append(base)
+    if policy:
+        args.add("--launch-policy", policy)
+        inputs.append(policy)
+    args.add_all(layers)
+
+    ctx.actions.run(
+        executable = ctx.executable._odptool,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [layout, digest, image_id],
+        mnemonic = "OdpImageAssemble",
+        progress_message = "Assembling image %s" % ctx.label,
+    )
+    return [
+        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout])),
+        OdpImageInfo(
+            layout = layout,
+            digest = digest,
+            image_id = image_id,
+            base_layouts = base_layouts,
+            launch_policy = policy,
+        ),
+        OutputGroupInfo(digest = depset([digest]), image_id = depset([image_id])),
+    ]
+
+IMAGE_ATTRS = {
+    "base": attr.label(
+        allow_files = True,
+        doc = "Base image: an `odp_image` / `odp_base_image` target, or any target whose one output is an OCI image layout directory (e.g. rules_oci's `oci_pull`). Empty: scratch.",
+    ),
+    "layers": attr.label_list(
+        allow_files = _LAYER_EXTENSIONS,
+        doc = "Layers added on top of the base, in this order: targets providing `OdpLayerInfo` (`deb_layer`, ...) or `.tar` / `.tar.gz` files.",
+    ),
+    "entrypoint": attr.string_list(doc = "Config `Entrypoint`; empty keeps the base's."),
+    "cmd": attr.string_list(doc = "Config `Cmd`; empty keeps the base's."),
+    "env": attr.string_dict(doc = "Environment variables, merged over the base's (a name set here replaces the base's value). Never a variable the launch policy lets the operator override."),
+    "labels": attr.string_dict(doc = "Config labels, merged over the base's. `tee.*` labels come only from `launch_policy`."),
+    "user": attr.string(doc = "Config `User` (e.g. `65532` for nonroot); empty keeps the base's."),
+    "workdir": attr.string(doc = "Config `WorkingDir` (absolute); empty keeps the base's."),
+    "launch_policy": attr.label(
+        providers = [OdpLaunchPolicyInfo],
+        doc = "An `odp_launch_policy`: rendered as `tee.launch_policy.*` labels and validated as Confidential Space's launcher would. Images without one carry no `tee.` labels.",
+    ),
+    "platform": attr.string(
+        default = "linux/amd64",
+        values = ["linux/amd64", "linux/arm64"],
+        doc = "Platform of the image (and the one picked from a multi-platform base).",
+    ),
+    "compress": attr.string(
+        default = "none",
+        values = ["none", "gzip"],
+        doc = "Uncompressed tar layers are kept (`none`) or gzip-compressed with odptool's pinned gzip (`gzip`). Compressed layers are never recompressed.",
+    ),
+    "source_date_epoch": attr.int(
+        default = 0,
+        doc = "The config's `created` time, in seconds since the epoch. Fixed: never the build's clock.",
+    ),
+    "_odptool": attr.label(
+        default = Label("//tools/cmd/odptool"),
+        executable = True,
+        cfg = "exec",
+    ),
+}
+
+odp_image = rule(
+    implementation = _odp_image_impl,
+    doc = """An OCI image layout (directory `NAME/`) from a base and layers.
+
+Runs `odptool image assemble` (docs/image.md): the base's layers are linked,
+never recompressed; `LAYERS` follow in order; the config is merged from the
+base's and the attributes; a layer whose directory would mask a lower
+layer's symlink (the `/lib -> usr/lib` trap) fails the build. Also writes
+`NAME.digest` (output group `digest`) and `NAME.image_id`. Returns
+`OdpImageInfo`.""",
+    attrs = IMAGE_ATTRS,
+)

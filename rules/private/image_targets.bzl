@@ -1,0 +1,55 @@
+"""odp_image_targets: an image and its side targets, the shape every image macro shares."""
+
+load(":image.bzl", "odp_image")
+load(":push.bzl", "odp_push", "odp_tarball")
+
+def odp_image_targets(name, repository = "", remote_tags = [], locks = [], visibility = None, tags = [], **kwargs):
+    """Declares `NAME` (odp_image) and its side targets.
+
+    * `NAME`: the OCI image layout directory (`bazel-bin/.../NAME`).
+    * `NAME.digest`: the manifest digest file (`sha256:...`).
+    * `NAME_tarball`: `NAME_tarball.tar`, a docker-archive for `podman load`.
+    * `NAME_publish`: `bazel run` pushes the image (`odp_push`).
+
+    Side targets are `manual`: `bazel build //...` builds the image, not its
+    tarball.
+
+    Args:
+      name: the image target's name.
+      repository: default push repository `REGISTRY/PATH`.
+      remote_tags: tags the publish target sets.
+      locks: lock files listed in the publish target's provenance.
+      visibility: of every target.
+      tags: Bazel tags of every target.
+      **kwargs: `odp_image` attributes.
+    """
+    odp_image(
+        name = name,
+        visibility = visibility,
+        tags = tags,
+        **kwargs
+    )
+    native.filegroup(
+        name = name + ".digest",
+        srcs = [":" + name],
+        output_group = "digest",
+        visibility = visibility,
+        tags = tags,
+    )
+    repo_tag = (repository or "rules_odp/" + name) + ":" + (remote_tags[0] if remote_tags else "latest")
+    odp_tarball(
+        name = name + "_tarball",
+        image = ":" + name,
+        repo_tag = repo_tag,
+        visibility = visibility,
+        tags = tags + ["manual"],
+    )
+    odp_push(
+        name = name + "_publish",
+        image = ":" + name,
+        repository = repository,
+        remote_tags = remote_tags,
+        locks = locks,
+        visibility = visibility,
+        tags = tags + ["manual"],
+    )
