@@ -9,6 +9,8 @@
 #   -C DIR   workspace to run in (default: the repository root), e.g. e2e/smoke
 #   --keep   keep the output base (its path is printed) for a later run with
 #            ODP_BAZEL_WORK=<that directory>
+#   --links  make Bazel's bazel-* convenience links in the workspace (only
+#            sensible with a kept output base)
 #   With no command: `bazel build //...` then `bazel test //...`.
 #
 # Environment: BAZEL (default: bazel), BAZEL_JOBS (default: 2),
@@ -20,10 +22,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 workspace="$root"
 keep=0
+links=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -C) workspace="$(cd "$root" && cd "$2" && pwd)"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --links) links=1; shift ;;
     --) shift; break ;;
     -*) echo "bazel_offline.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -76,7 +80,7 @@ run() {
     build | test | run | coverage)
       # No bazel-* links in the workspace: they would point into a scratch
       # output base (printed above) that goes away.
-      cmd_flags+=(--symlink_prefix=/)
+      [[ "$links" == 1 ]] || cmd_flags+=(--symlink_prefix=/)
       ;;
   esac
   echo "bazel_offline.sh: [$(basename "$workspace")] bazel $cmd ${cmd_flags[*]} $*"
