@@ -62,7 +62,20 @@ done)
 # compiled from source by rules_go; Bazel downloads nothing; see docs/bazel.md).
 check "gazelle --check" scripts/gazelle.sh --check
 if [ -z "$short" ]; then
-  check "bazel //... (offline, Bazel 4.2.3)" scripts/bazel_offline.sh
+  # Every example image twice (two clean output bases, two checkout paths,
+  # another TZ/umask/locale); the first build is kept for the Bazel tests and
+  # the image end-to-end checks (podman, registry, incrementality).
+  detwork=$(mktemp -d "${TMPDIR:-/tmp}/odp-test-images.XXXXXX")
+  check "determinism: every example image, two clean builds" \
+    scripts/check_determinism.sh --work "$detwork" --relock-if-stale
+  if [ -f "$detwork/a.lines" ]; then
+    check "bazel test //... (offline, Bazel 4.2.3)" env ODP_BAZEL_WORK="$detwork/bazel-a" \
+      scripts/bazel_offline.sh -C "$detwork/a/ws" test --repo_env=ODP_DEB_DIR="$ODP_DEB_CACHE" //...
+    check "example images end to end (podman, registry, incrementality)" env ODP_BAZEL_WORK="$detwork/bazel-a" \
+      scripts/test_examples.sh -C "$detwork/a/ws" --lines "$detwork/a.lines"
+  fi
+  (cd "$detwork" && bazel --output_base="$detwork/bazel-a/output_base" shutdown >/dev/null 2>&1)
+  chmod -R u+w "$detwork" 2>/dev/null; rm -rf "$detwork"
   for ws in e2e/*/; do
     ws=${ws%/}
     [ -f "$ws/WORKSPACE" ] || continue

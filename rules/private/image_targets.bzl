@@ -36,7 +36,7 @@ def odp_image_targets(name, repository = "", remote_tags = [], locks = [], visib
         visibility = visibility,
         tags = tags,
     )
-    repo_tag = (repository or "rules_odp/" + name) + ":" + (remote_tags[0] if remote_tags else "latest")
+    repo_tag = (repository or "localhost/rules_odp/" + name) + ":" + (remote_tags[0] if remote_tags else "latest")
     odp_tarball(
         name = name + "_tarball",
         image = ":" + name,

@@ -134,8 +134,8 @@ odp_tarball = rule(
             doc = "The image.",
         ),
         "repo_tag": attr.string(
-            default = "rules_odp/image:latest",
-            doc = "`REPO:TAG` the loaded image is named (docker format).",
+            default = "localhost/rules_odp/image:latest",
+            doc = "`REGISTRY/REPO:TAG` the loaded image is named (docker format); the registry part is required.",
         ),
         "format": attr.string(
             default = "docker",

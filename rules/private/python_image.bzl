@@ -62,7 +62,23 @@ def _runfiles_spec(workspace, runfiles):
     for s in runfiles.root_symlinks.to_list():
         files.append({"rpath": s.path, "src": s.target_file.path, "kind": "root_symlink"})
         extra.append(s.target_file)
+    # Bazel < 8 names the empty files (py_binary's __init__.py) of external
+    # repositories `external/<repo>/...` (the legacy runfiles path) where
+    # File.short_path says `../<repo>/...`; both mean `<repo>/...`, and
+    # `external/__init__.py` is the runfiles root's. Unless the main
+    # repository has a directory `external/` of its own: then the name is
+    # ambiguous and kept as Bazel spells it.
+    external = {}
+    main_external = False
+    for f in files:
+        if f["rpath"].startswith(workspace + "/external/"):
+            main_external = True
+        elif f["kind"] == "file" and not f["rpath"].startswith(workspace + "/"):
+            external[f["rpath"].split("/")[0]] = True
     for name in runfiles.empty_filenames.to_list():
+        parts = name.split("/")
+        if not main_external and parts[0] == "external" and (parts[1:] == ["__init__.py"] or (len(parts) > 2 and parts[1] in external)):
+            name = "../" + "/".join(parts[1:])
         files.append({"rpath": _rpath(workspace, name), "src": None, "kind": "empty"})
     return files, extra
 

@@ -31,10 +31,12 @@ created, launch policy).`,
 			created := fs.String("created", "", "config and history created `TIME`, RFC 3339 (default 1970-01-01T00:00:00Z)")
 			sde := fs.String("source-date-epoch", "", "created time as `SECONDS` since the epoch (default: $SOURCE_DATE_EPOCH if set)")
 			compress := fs.String("compress", "none", "what to do with uncompressed tar layers: none (keep) or gzip (pinned gzip, level 6)")
-			verify := fs.Bool("verify-base", false, "read every base layer blob to verify its digest (default: size check only)")
+			verify := fs.Bool("verify-base", false, "also read uncompressed base layers in full to verify their digests (compressed ones always are)")
 			dockerArchive := fs.String("docker-archive", "", "also write a docker-archive tarball (needs --tag)")
 			ociArchive := fs.String("oci-archive", "", "also write an oci-archive tarball")
 			tag := fs.String("tag", "", "REPO:TAG naming the image in --docker-archive")
+			digestFile := fs.String("digest-file", "", "also write the manifest digest (sha256:HEX, no newline) to this file")
+			imageIDFile := fs.String("image-id-file", "", "also write the config digest, the image ID (sha256:HEX, no newline), to this file")
 			return func(args []string) error {
 				if *out == "" {
 					return usagef(env, "--out is required")
@@ -48,6 +50,7 @@ created, launch policy).`,
 				opts := image.AssembleOptions{
 					Out: *out, Base: *base, Layers: args, VerifyBase: *verify,
 					DockerArchive: *dockerArchive, OCIArchive: *ociArchive, Tag: *tag,
+					DigestFile: *digestFile, ImageIDFile: *imageIDFile,
 				}
 				var err error
 				if opts.Platform, err = image.ParsePlatform(*platform); err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime"
 
+	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/provenance"
 	"github.com/rules-odp/rules_odp/tools/internal/registry"
 )
 
@@ -12,13 +15,18 @@ func init() {
 	register(&Command{
 		Noun:    "image",
 		Verb:    "push",
-		Args:    "--repository REPO [--tag TAG]... [--record PATH] LAYOUT",
+		Args:    "--repository REPO [--tag TAG]... [--record PATH] [--provenance PATH [provenance flags]] LAYOUT",
 		Summary: "push an OCI layout by digest, then tag it",
 		Help: `Pushes the layout's one image manifest with its exact bytes to REPO by
 digest (blobs the registry has are skipped; transient failures are retried
 with bounded backoff), checks that the registry serves that digest, then
 sets each --tag and checks it too. A tag is never set if the push failed.
 Prints REPO@DIGEST as the last line.
+
+With --provenance, writes SLSA provenance for what was pushed once all of
+it is verified: the same bytes as "odptool provenance write" given the
+push record, --layout LAYOUT and the same --lock, --base, --source-*
+and --builder-id flags. No provenance is written without --provenance.
 
 Credentials come from, in order: $REGISTRY_AUTH_FILE,
 $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json
@@ -31,12 +39,21 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 			fs.Var(&tags, "tag", "tag to set after the push (repeatable)")
 			record := fs.String("record", "", "write JSON Lines {\"image\": \"REPO:TAG\", \"digest\": \"sha256:...\"}, one per tag, to this file")
 			insecure := fs.Bool("insecure", false, "allow plain HTTP to the registry")
+			prov := provenanceFlags(fs)
 			return func(args []string) error {
 				if len(args) != 1 {
 					return usagef(env, "want exactly one LAYOUT, got %d arguments", len(args))
 				}
 				if *repo == "" {
 					return usagef(env, "--repository is required")
+				}
+				layout := args[0]
+				// Everything provenance needs from the inputs is read, and
+				// the statement tried, before the push: a bad flag must not
+				// be found only after the registry was changed.
+				in, err := prov.inputs(env, layout, *repo)
+				if err != nil {
+					return err
 				}
 				opts := registry.PushOptions{
 					Repository: *repo,
@@ -47,7 +64,7 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 				if registry.IsTerminal(env.Stderr) {
 					opts.Progress = env.Stderr
 				}
-				pushed, err := registry.Push(context.Background(), args[0], opts)
+				pushed, err := registry.Push(context.Background(), layout, opts)
 				if err != nil {
 					return err
 				}
@@ -56,9 +73,116 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 						return fmt.Errorf("%s was pushed, but writing the record failed: %w", pushed.Reference(), err)
 					}
 				}
+				if in != nil {
+					if err := writePushProvenance(*prov.out, in, pushed); err != nil {
+						return fmt.Errorf("%s was pushed, but writing the provenance failed: %w", pushed.Reference(), err)
+					}
+				}
 				fmt.Fprintln(env.Stdout, pushed.Reference())
 				return nil
 			}
 		},
 	})
+}
+
+// pushProvenanceFlags are the flags of provenance write that push passes
+// through, with the same meaning and defaults.
+type pushProvenanceFlags struct {
+	out                           *string
+	locks, bases                  stringList
+	sourceRev, sourceURI, builder *string
+}
+
+func provenanceFlags(fs *flag.FlagSet) *pushProvenanceFlags {
+	f := &pushProvenanceFlags{
+		out:       fs.String("provenance", "", "after a verified push, write SLSA provenance (an in-toto statement) for it to this file"),
+		sourceRev: fs.String("source-revision", "", "with --provenance: git commit the build was made from"),
+		sourceURI: fs.String("source-uri", "", "with --provenance: source repository, e.g. git+https://github.com/org/repo"),
+		builder:   fs.String("builder-id", provenance.DefaultBuilderID, "with --provenance: URI of the build platform that ran the build"),
+	}
+	fs.Var(&f.locks, "lock", "with --provenance: [NAME=]FILE, a lock file listed by NAME (default the relative path) and sha256 (repeatable)")
+	fs.Var(&f.bases, "base", "with --provenance: [NAME=]LAYOUT, a base image layout listed by NAME (default the relative path) and its digest (repeatable)")
+	return f
+}
+
+// inputs builds what the statement says apart from the pushed images,
+// or returns nil without --provenance. The statement is built once with
+// the layout's digest standing in for the push, so that every error it
+// could give is given now.
+func (f *pushProvenanceFlags) inputs(env *Env, layout, repo string) (*provenance.Inputs, error) {
+	if *f.out == "" {
+		for _, set := range []struct {
+			flag string
+			set  bool
+		}{
+			{"--lock", len(f.locks) > 0},
+			{"--base", len(f.bases) > 0},
+			{"--source-revision", *f.sourceRev != ""},
+			{"--source-uri", *f.sourceURI != ""},
+			{"--builder-id", *f.builder != provenance.DefaultBuilderID},
+		} {
+			if set.set {
+				return nil, usagef(env, "%s is for the provenance: give --provenance FILE", set.flag)
+			}
+		}
+		return nil, nil
+	}
+	if *f.out == "-" {
+		return nil, usagef(env, "--provenance -: stdout carries REPO@DIGEST; give a file")
+	}
+	in := &provenance.Inputs{
+		Source:    provenance.Source{URI: *f.sourceURI, Revision: *f.sourceRev},
+		GoVersion: runtime.Version(),
+		BuilderID: *f.builder,
+	}
+	for _, l := range f.locks {
+		name, file, err := namedPath(l)
+		if err != nil {
+			return nil, usagef(env, "--lock: %v", err)
+		}
+		d, err := provenance.HashFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("lock file: %w", err)
+		}
+		in.Locks = append(in.Locks, provenance.Dependency{Name: name, Digest: d})
+	}
+	for _, b := range f.bases {
+		name, dir, err := namedPath(b)
+		if err != nil {
+			return nil, usagef(env, "--base: %v", err)
+		}
+		d, err := image.Digest(dir)
+		if err != nil {
+			return nil, fmt.Errorf("base image: %w", err)
+		}
+		in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
+	}
+	if v := odptoolVersion(); v != "" {
+		in.BuilderVersion = map[string]string{"odptool": v}
+	}
+	info, err := image.Inspect(layout)
+	if err != nil {
+		return nil, err
+	}
+	in.ConfigDigest = info.ImageID
+	trial := *in
+	trial.Pushed = []provenance.Pushed{{Image: repo, Digest: info.ManifestDigest}}
+	if _, err := provenance.New(trial); err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	return in, nil
+}
+
+// writePushProvenance attests what the push record lists: one image per
+// tag (or the bare repository), all with the verified manifest digest.
+func writePushProvenance(path string, in *provenance.Inputs, pushed *registry.Pushed) error {
+	full := *in
+	for _, e := range pushed.Record() {
+		full.Pushed = append(full.Pushed, provenance.Pushed{Image: e.Image, Digest: e.Digest})
+	}
+	st, err := provenance.New(full)
+	if err != nil {
+		return err
+	}
+	return st.WriteFile(path)
 }

@@ -3,6 +3,7 @@ package image
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,12 +37,18 @@ type AssembleOptions struct {
 	Created time.Time
 	// Compression of uncompressed tar layers.
 	Compression Compression
-	// VerifyBase reads every base layer blob to check its digest. Without
-	// it base layers are checked by size only (see docs/image.md).
+	// VerifyBase reads every base layer blob in full to check its digest.
+	// Without it compressed base layers are still verified (the masking
+	// check decompresses them) but uncompressed ones are checked by size
+	// only, since the check seeks over their files (see docs/image.md).
 	VerifyBase bool
 	// DockerArchive and OCIArchive, when set, are tarballs written as well;
 	// Tag (REPO:TAG) names the image in the docker archive.
 	DockerArchive, OCIArchive, Tag string
+	// DigestFile and ImageIDFile, when set, receive the manifest digest
+	// and the config digest ("sha256:<hex>", no newline, as rules_oci's
+	// .digest files), written only once the layout is in place.
+	DigestFile, ImageIDFile string
 }
 
 // Result describes an assembled image. Digests are "sha256:<hex>".
@@ -69,6 +76,9 @@ func Assemble(opts AssembleOptions) (res *Result, err error) {
 	}
 	if opts.DockerArchive != "" && opts.Tag == "" {
 		return nil, errors.New("a docker archive needs a tag (REPO:TAG)")
+	}
+	if err := distinctOutputs(opts); err != nil {
+		return nil, err
 	}
 	platform := opts.Platform
 	if platform == (Platform{}) {
@@ -120,7 +130,51 @@ func Assemble(opts AssembleOptions) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range []struct{ path, digest string }{
+		{opts.DigestFile, res.ManifestDigest},
+		{opts.ImageIDFile, res.ConfigDigest},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err = writeDigestFile(f.path, f.digest); err != nil {
+			// A layout without its digest file would be a half-done output.
+			os.RemoveAll(opts.Out)
+			return nil, err
+		}
+		written = append(written, f.path)
+	}
 	return res, nil
+}
+
+// distinctOutputs refuses two outputs at one path: the second would
+// silently replace the first.
+func distinctOutputs(opts AssembleOptions) error {
+	seen := map[string]string{}
+	for _, o := range []struct{ what, path string }{
+		{"output layout", opts.Out},
+		{"docker archive", opts.DockerArchive},
+		{"oci archive", opts.OCIArchive},
+		{"digest file", opts.DigestFile},
+		{"image id file", opts.ImageIDFile},
+	} {
+		if o.path == "" {
+			continue
+		}
+		p := filepath.Clean(o.path)
+		if prev, dup := seen[p]; dup {
+			return fmt.Errorf("the %s and the %s are both %q", prev, o.what, o.path)
+		}
+		seen[p] = o.what
+	}
+	return nil
+}
+
+func writeDigestFile(path, digest string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := io.WriteString(w, digest)
+		return err
+	})
 }
 
 // policyLabels renders the launch policy and refuses one that sets a label
@@ -181,6 +235,11 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 		}
 	}
 
+	// The base layers are read for the masking check while the added
+	// layers are; the stack is checked before anything is named index.json.
+	scan := startBaseScan(base, opts.VerifyBase)
+	defer scan.stop()
+
 	var layers []Descriptor
 	if base != nil {
 		for i, l := range base.Manifest.Layers {
@@ -195,11 +254,6 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 			if err := checkBlobSize(src, l); err != nil {
 				return nil, fmt.Errorf("base %q: %w", base.Layout, err)
 			}
-			if opts.VerifyBase {
-				if err := verifyBlobFile(src, l); err != nil {
-					return nil, fmt.Errorf("base %q: %w", base.Layout, err)
-				}
-			}
 			if err := placeBlob(src, filepath.Join(blobs, l.Digest[len("sha256:"):]), l); err != nil {
 				return nil, fmt.Errorf("base %q: %w", base.Layout, err)
 			}
@@ -208,6 +262,7 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 	}
 
 	var diffIDs []string
+	var added [][]tarEntry
 	for _, p := range opts.Layers {
 		l, err := readLayer(p, opts.Compression, dir)
 		if err != nil {
@@ -228,6 +283,10 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 		}
 		layers = append(layers, l.desc)
 		diffIDs = append(diffIDs, l.diffID)
+		added = append(added, l.entries)
+	}
+	if err := checkMasking(base, scan, opts.Layers, added); err != nil {
+		return nil, err
 	}
 
 	in.diffIDs = diffIDs
@@ -265,6 +324,27 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 		return nil, fmt.Errorf("writing oci-layout: %w", err)
 	}
 	return &Result{ManifestDigest: manifestDesc.Digest, ManifestSize: manifestDesc.Size, ConfigDigest: configDesc.Digest}, nil
+}
+
+// checkMasking stacks the base layers and then the added ones and fails
+// if one would hide a symlink of the layers below it.
+func checkMasking(base *Image, scan *baseScan, paths []string, added [][]tarEntry) error {
+	baseEntries, err := scan.wait()
+	if err != nil {
+		return err
+	}
+	var s Stack
+	for i, entries := range baseEntries {
+		if err := s.apply(baseLayerLabel(i, base.Manifest.Layers[i].Digest), entries); err != nil {
+			return fmt.Errorf("base %q: %w", base.Layout, err)
+		}
+	}
+	for i, entries := range added {
+		if err := s.apply(fileLayerLabel(paths[i]), entries); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hasTEELabel reports labels that mark a Confidential Space workload (or

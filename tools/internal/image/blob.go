@@ -140,19 +140,6 @@ func OpenBlob(layout string, desc Descriptor) (io.ReadCloser, error) {
 	}{newVerifyingReader(f, p, desc), f}, nil
 }
 
-// verifyBlobFile reads a whole blob file to check its digest.
-func verifyBlobFile(path string, desc Descriptor) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("opening blob %s: %w", desc.Digest, err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(io.Discard, newVerifyingReader(f, path, desc)); err != nil {
-		return err
-	}
-	return nil
-}
-
 // checkBlobSize is the cheap check done on every base layer blob.
 func checkBlobSize(path string, desc Descriptor) error {
 	fi, err := os.Stat(path)

@@ -1,11 +1,14 @@
 package image_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rules-odp/rules_odp/tools/internal/image"
@@ -120,6 +123,29 @@ func FuzzLayer(f *testing.F) {
 			}
 			if len(info.Layers) != 1 {
 				t.Fatalf("%d layers", len(info.Layers))
+			}
+		}
+	})
+}
+
+// FuzzStack stacks two arbitrary layers: no panic, and a reported mask
+// names an entry at or below the masked symlink.
+func FuzzStack(f *testing.F) {
+	f.Add(tarBytes(f, usrMerged), tarBytes(f, []tarFile{{name: "lib/"}, {name: "lib/.wh.x"}}))
+	f.Add(tarBytes(f, []tarFile{{name: "a/"}, {name: "a/b", link: "c"}, {name: ".wh..wh..opq"}}), tarBytes(f, []tarFile{{name: "./a/b/../b/c", body: "x"}}))
+	f.Fuzz(func(t *testing.T, lower, upper []byte) {
+		var s image.Stack
+		if err := s.Add("lower", bytes.NewReader(lower)); err != nil {
+			return
+		}
+		err := s.Add("upper", bytes.NewReader(upper))
+		var me *image.MaskError
+		if errors.As(err, &me) {
+			if me.Layer != "upper" || me.LowerLayer != "lower" {
+				t.Fatalf("mask %+v names the wrong layers", me)
+			}
+			if me.Entry != me.Symlink && !strings.HasPrefix(me.Entry, me.Symlink+"/") {
+				t.Fatalf("entry %q is not at or below symlink %q", me.Entry, me.Symlink)
 			}
 		}
 	})

@@ -1,7 +1,6 @@
 package image
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"crypto/sha256"
@@ -44,6 +43,8 @@ type addedLayer struct {
 	temp   bool   // src is a temporary file we made (move, do not link)
 	desc   Descriptor
 	diffID string
+	// entries are its headers, for the masking check.
+	entries []tarEntry
 }
 
 var (
@@ -72,21 +73,22 @@ func readLayer(path string, comp Compression, tmpDir string) (*addedLayer, error
 	case len(magic) == 0:
 		return nil, fmt.Errorf("layer %q is empty", path)
 	case bytes.HasPrefix(magic, gzipMagic):
-		diffID, err := checkGzipTar(br)
+		diffID, entries, err := checkGzipTar(br)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
-		return &addedLayer{src: path, diffID: diffID, desc: Descriptor{
+		return &addedLayer{src: path, diffID: diffID, entries: entries, desc: Descriptor{
 			MediaType: MediaTypeLayerGzip, Digest: hashDigest(blobHash), Size: size}}, nil
 	case bytes.HasPrefix(magic, zstdMagic), bytes.HasPrefix(magic, xzMagic), bytes.HasPrefix(magic, bz2Magic):
 		return nil, fmt.Errorf("layer %q: unsupported compression (want a tar or a gzip-compressed tar)", path)
 	}
 	if comp == KeepAsIs {
-		if err := checkTar(br); err != nil {
+		entries, err := checkTar(br)
+		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
 		d := hashDigest(blobHash)
-		return &addedLayer{src: path, diffID: d, desc: Descriptor{MediaType: MediaTypeLayerTar, Digest: d, Size: size}}, nil
+		return &addedLayer{src: path, diffID: d, entries: entries, desc: Descriptor{MediaType: MediaTypeLayerTar, Digest: d, Size: size}}, nil
 	}
 	return gzipLayer(path, br, blobHash, tmpDir)
 }
@@ -97,59 +99,55 @@ func (c *countingWriter) Write(p []byte) (int, error) { *c.n += int64(len(p)); r
 
 // checkTar reads a whole tar stream: every header must parse, and after
 // the end-of-archive marker only zero padding may follow (tar writers pad
-// to a record size; anything else is data a runtime would never see).
-func checkTar(r io.Reader) error {
-	tr := tar.NewReader(r)
-	for {
-		_, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("not a valid tar: %w", err)
-		}
+// to a record size; anything else is data a runtime would never see). It
+// returns the headers for the masking check.
+func checkTar(r io.Reader) ([]tarEntry, error) {
+	entries, err := scanTar(r)
+	if err != nil {
+		return nil, err
 	}
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)
 		for _, b := range buf[:n] {
 			if b != 0 {
-				return errors.New("data after the end of the tar archive")
+				return nil, errors.New("data after the end of the tar archive")
 			}
 		}
 		if err == io.EOF {
-			return nil
+			return entries, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
 
 // checkGzipTar checks a single-member gzip of a tar and returns the
-// digest of the decompressed tar (the diff_id).
-func checkGzipTar(br *bufio.Reader) (string, error) {
+// digest of the decompressed tar (the diff_id) and its headers.
+func checkGzipTar(br *bufio.Reader) (string, []tarEntry, error) {
 	zr, err := gzip.NewReader(br)
 	if err != nil {
-		return "", fmt.Errorf("reading gzip: %w", err)
+		return "", nil, fmt.Errorf("reading gzip: %w", err)
 	}
 	// A second member would be concatenated by some readers and ignored
 	// by others: refuse it so every runtime sees the same files.
 	zr.Multistream(false)
 	diff := sha256.New()
-	if err := checkTar(io.TeeReader(zr, diff)); err != nil {
-		return "", fmt.Errorf("gzip content: %w", err)
+	entries, err := checkTar(io.TeeReader(zr, diff))
+	if err != nil {
+		return "", nil, fmt.Errorf("gzip content: %w", err)
 	}
 	if err := zr.Close(); err != nil {
-		return "", fmt.Errorf("reading gzip: %w", err)
+		return "", nil, fmt.Errorf("reading gzip: %w", err)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		if err == nil {
-			return "", errors.New("data after the first gzip member (multi-member gzip or trailing garbage)")
+			return "", nil, errors.New("data after the first gzip member (multi-member gzip or trailing garbage)")
 		}
-		return "", err
+		return "", nil, err
 	}
-	return hashDigest(diff), nil
+	return hashDigest(diff), entries, nil
 }
 
 // gzipLayer compresses a tar, already started in br, into a temporary blob.
@@ -174,7 +172,8 @@ func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTar(io.TeeReader(br, zw)); err != nil {
+	entries, err := checkTar(io.TeeReader(br, zw))
+	if err != nil {
 		return nil, fmt.Errorf("layer %q: %w", path, err)
 	}
 	if err := zw.Close(); err != nil {
@@ -186,6 +185,6 @@ func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	if err := tmp.Close(); err != nil {
 		return nil, fmt.Errorf("writing compressed layer: %w", err)
 	}
-	return &addedLayer{src: filepath.Clean(tmp.Name()), temp: true, diffID: "sha256:" + fmt.Sprintf("%x", tarHash.Sum(nil)),
+	return &addedLayer{src: filepath.Clean(tmp.Name()), temp: true, entries: entries, diffID: "sha256:" + fmt.Sprintf("%x", tarHash.Sum(nil)),
 		desc: Descriptor{MediaType: MediaTypeLayerGzip, Digest: hashDigest(blobHash), Size: size}}, nil
 }

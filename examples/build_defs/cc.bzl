@@ -1,0 +1,169 @@
+"""host_cc_shared_library: a JNI shared library built by the host clang++ 16 with libc++.
+
+Bazel's cc rules would use the host gcc and libstdc++; the JNI example must
+link against libc++ 16, whose runtime the image ships as deb layers
+(libc++1-16, libc++abi1-16, libunwind-16). The compiler is the one
+`@odp_host_tools` found (see host_tools.bzl), run without a shell: one
+compile action per source, one link action.
+"""
+
+# -stdlib=libc++ also at link time: that is what makes the library depend
+# on libc++.so.1, libc++abi.so.1 and libunwind.so.1 (Debian's libc++.so is a
+# linker script naming all three).
+_COMMON_FLAGS = [
+    # The link to the compiler is named clang++, but say it anyway.
+    "--driver-mode=g++",
+    "-stdlib=libc++",
+    "-fPIC",
+]
+
+# No -g: debug info would hold the compilation directory, an absolute path.
+_COMPILE_FLAGS = [
+    "-std=c++17",
+    "-O2",
+    "-fvisibility=hidden",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+]
+
+_SOURCE_EXTENSIONS = [".cc", ".cpp", ".cxx"]
+_HEADER_EXTENSIONS = [".h", ".hh", ".hpp", ".hxx", ".inc"]
+
+def _object_name(ctx, src):
+    stem = src.short_path
+    for ext in _SOURCE_EXTENSIONS:
+        if stem.endswith(ext):
+            stem = stem[:-len(ext)]
+    if stem.startswith("../"):
+        # A source of another repository.
+        stem = "external/" + stem[3:]
+    return "_objs/%s/%s.o" % (ctx.label.name, stem)
+
+def _host_cc_shared_library_impl(ctx):
+    out_name = ctx.attr.out or "lib%s.so" % ctx.label.name
+    if "/" in out_name or not out_name.startswith("lib") or not out_name.endswith(".so"):
+        fail("out: %r must be a file name of the form lib<name>.so (no directory), e.g. libaggregation-jni.so" % out_name)
+    for opt in ctx.attr.copts:
+        if opt.startswith("-g") and opt != "-g0":
+            fail("copts: %r would write debug info, which holds absolute build paths; remove it" % opt)
+
+    include_dirs = []
+    for h in ctx.files._jni_headers:
+        if h.dirname not in include_dirs:
+            include_dirs.append(h.dirname)
+
+    compile_inputs = ctx.files.hdrs + ctx.files._jni_headers
+    objects = []
+    for src in ctx.files.srcs:
+        obj = ctx.actions.declare_file(_object_name(ctx, src))
+        args = ctx.actions.args()
+        args.add_all(_COMMON_FLAGS)
+        args.add_all(_COMPILE_FLAGS)
+        args.add_all(include_dirs, before_each = "-isystem")
+        args.add_all(ctx.attr.copts)
+        args.add_all(["-c", src.path, "-o", obj.path])
+        ctx.actions.run(
+            executable = ctx.file._clangxx,
+            arguments = [args],
+            inputs = [src] + compile_inputs,
+            outputs = [obj],
+            mnemonic = "HostCxxCompile",
+            progress_message = "Compiling %s with the host clang++" % src.short_path,
+        )
+        objects.append(obj)
+
+    out = ctx.actions.declare_file(out_name)
+    args = ctx.actions.args()
+    args.add_all(_COMMON_FLAGS)
+    args.add("--ld-path=" + ctx.file._ld.path)
+    args.add_all([
+        "-shared",
+        # Content-derived, so deterministic.
+        "-Wl,--build-id=sha1",
+        "-Wl,-soname," + out_name,
+        # An unresolved symbol must fail here, not when the JVM loads it.
+        "-Wl,--no-undefined",
+        "-o",
+        out.path,
+    ])
+    args.add_all(objects)
+    args.add_all(ctx.attr.linkopts)
+    ctx.actions.run(
+        executable = ctx.file._clangxx,
+        arguments = [args],
+        inputs = objects + [ctx.file._ld],
+        outputs = [out],
+        mnemonic = "HostCxxLink",
+        progress_message = "Linking %s with the host clang++ and libc++" % out.short_path,
+    )
+
+    # In runfiles too, so that tests can take it as data.
+    return [DefaultInfo(
+        files = depset([out]),
+        runfiles = ctx.runfiles(files = [out]),
+    )]
+
+host_cc_shared_library = rule(
+    implementation = _host_cc_shared_library_impl,
+    doc = """Compiles C++ sources into one shared library with the host clang++ 16 and libc++.
+
+Meant for JNI libraries: the JDK's JNI headers (`jni.h`, `jni_md.h`) are on
+the include path. Every source is compiled with
+`-std=c++17 -O2 -fPIC -stdlib=libc++ -fvisibility=hidden -Wall -Wextra -Werror`
+(export JNI functions with `JNIEXPORT`), then linked with
+`-shared -stdlib=libc++ -Wl,--build-id=sha1 -Wl,--no-undefined` and the
+library's name as its SONAME. The library then needs libc++.so.1,
+libc++abi.so.1 and libunwind.so.1 at run time. No debug info is written, so
+the output holds no path of the build machine: the same sources and the same
+clang and libc++ versions give the same bytes.
+
+Example:
+
+```starlark
+load("//examples/build_defs:cc.bzl", "host_cc_shared_library")
+
+host_cc_shared_library(
+    name = "app_jni",
+    srcs = ["src/main/cc/app_jni.cc"],
+    hdrs = ["src/main/cc/app.h"],
+    out = "libapp-jni.so",  # System.loadLibrary("app-jni")
+)
+```
+""",
+    attrs = {
+        "srcs": attr.label_list(
+            allow_files = _SOURCE_EXTENSIONS,
+            allow_empty = False,
+            mandatory = True,
+            doc = "The C++ sources (`.cc`, `.cpp`, `.cxx`), each compiled on its own (mandatory, non-empty).",
+        ),
+        "hdrs": attr.label_list(
+            allow_files = _HEADER_EXTENSIONS,
+            doc = "Headers the sources include; include them relative to the including file (`#include \"x.h\"`). Default: none.",
+        ),
+        "copts": attr.string_list(
+            doc = "Extra compiler flags, after the fixed ones (see the rule's doc). `-g` flags are refused: debug info holds absolute paths. Default: none.",
+        ),
+        "linkopts": attr.string_list(
+            doc = "Extra linker driver flags, after the objects, e.g. `-lm`. Default: none.",
+        ),
+        "out": attr.string(
+            doc = "File name of the library, `lib<name>.so`: `System.loadLibrary(\"<name>\")` loads it. Default: `lib<target name>.so`.",
+        ),
+        "_clangxx": attr.label(
+            default = "@odp_host_tools//:clangxx",
+            allow_single_file = True,
+            cfg = "exec",
+        ),
+        "_ld": attr.label(
+            default = "@odp_host_tools//:ld",
+            allow_single_file = True,
+            cfg = "exec",
+        ),
+        "_jni_headers": attr.label(
+            default = "@odp_host_tools//:jni_headers",
+            allow_files = [".h"],
+        ),
+    },
+)

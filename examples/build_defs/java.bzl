@@ -1,0 +1,177 @@
+"""host_java_jar: an executable jar compiled by the host JDK (see host_tools.bzl).
+
+Bazel's java_* rules cannot run offline on Bazel 4.2.3 (they download
+`remote_java_tools`), so the examples compile with the host's `javac` and
+`jar` directly, without a shell: one action compiles, one packs.
+"""
+
+# The earliest instant `jar --date` accepts (DOS time starts in 1980 and
+# has a two-second granularity); the image macros normalise jars anyway,
+# this makes the rule's own output byte-identical already.
+_JAR_DATE = "1980-01-01T00:00:02Z"
+
+# No perf-data file in /tmp (the sandbox may not allow it, and it is a
+# machine-specific side effect of the build).
+_JVM_FLAGS = ["-J-XX:-UsePerfData"]
+
+def _manifest(main_class):
+    # Written by us rather than by `jar --main-class`, so that no
+    # "Created-By: <JDK version>" line ends up in the jar.
+    return "Manifest-Version: 1.0\nCreated-By: rules_odp host_java_jar\nMain-Class: %s\n\n" % main_class
+
+def _resource_entry(f, strip_prefix):
+    """Returns (-C directory, entry path) of a resource file."""
+    rel = f.short_path
+    if strip_prefix:
+        if not rel.startswith(strip_prefix + "/"):
+            fail("resource_strip_prefix: resource %r is not under %r; move it or change resource_strip_prefix" % (f.short_path, strip_prefix))
+        rel = rel[len(strip_prefix) + 1:]
+    directory = f.path[:len(f.path) - len(rel)].rstrip("/")
+    return directory or ".", rel
+
+def _valid_java_name(name):
+    for part in name.split("."):
+        if not part or not (part[0].isalpha() or part[0] in "_$"):
+            return False
+        if not part.replace("_", "a").replace("$", "a").isalnum():
+            return False
+    return True
+
+def _host_java_jar_impl(ctx):
+    if not _valid_java_name(ctx.attr.main_class):
+        fail("main_class: %r is not a fully qualified Java class name (e.g. com.example.app.Main)" % ctx.attr.main_class)
+    strip_prefix = ctx.attr.resource_strip_prefix
+    if strip_prefix == "" and ctx.files.resources:
+        strip_prefix = ctx.label.package
+    if strip_prefix.startswith("/") or strip_prefix.endswith("/"):
+        fail("resource_strip_prefix: %r must be a workspace-relative directory without leading or trailing '/'" % strip_prefix)
+
+    classes = ctx.actions.declare_directory(ctx.label.name + "_classes")
+
+    # JVM flags cannot go into an @argfile, so they get their own Args.
+    jvm_args = ctx.actions.args()
+    jvm_args.add_all(_JVM_FLAGS)
+    args = ctx.actions.args()
+    args.add_all([
+        "--release",
+        "17",
+        "-encoding",
+        "UTF-8",
+        "-implicit:class",
+        # Empty paths (not "."): only what srcs name is compiled, nothing
+        # lying around in the execroot can slip in.
+        "-sourcepath",
+        "",
+        "-classpath",
+        "",
+        "-proc:none",
+        "-d",
+        classes.path,
+    ])
+    args.add_all(ctx.attr.javacopts)
+    args.add_all(ctx.files.srcs)
+    args.use_param_file("@%s", use_always = False)
+    args.set_param_file_format("shell")
+    ctx.actions.run(
+        executable = ctx.file._javac,
+        arguments = [jvm_args, args],
+        inputs = ctx.files.srcs,
+        outputs = [classes],
+        mnemonic = "HostJavac",
+        progress_message = "Compiling %d Java files of %s with the host JDK" % (len(ctx.files.srcs), ctx.label),
+    )
+
+    manifest = ctx.actions.declare_file(ctx.label.name + "_MANIFEST.MF")
+    ctx.actions.write(manifest, _manifest(ctx.attr.main_class))
+
+    jar = ctx.actions.declare_file(ctx.label.name + ".jar")
+    jar_args = ctx.actions.args()
+    jar_args.add_all(_JVM_FLAGS)
+    jar_args.add_all([
+        "--create",
+        "--file",
+        jar.path,
+        "--manifest",
+        manifest.path,
+        "--date",
+        _JAR_DATE,
+        "-C",
+        classes.path,
+        ".",
+    ])
+    for f in ctx.files.resources:
+        directory, entry = _resource_entry(f, strip_prefix)
+        jar_args.add_all(["-C", directory, entry])
+    ctx.actions.run(
+        executable = ctx.file._jar,
+        arguments = [jar_args],
+        inputs = [classes, manifest] + ctx.files.resources,
+        outputs = [jar],
+        mnemonic = "HostJar",
+        progress_message = "Packing %s" % jar.short_path,
+    )
+
+    # In runfiles too, so that tests can take it as data.
+    return [DefaultInfo(
+        files = depset([jar]),
+        runfiles = ctx.runfiles(files = [jar]),
+    )]
+
+host_java_jar = rule(
+    implementation = _host_java_jar_impl,
+    doc = """Compiles Java sources with the host JDK into an executable `<name>.jar`.
+
+The jar holds the classes, the resources and a manifest naming `main_class`;
+every entry has the same fixed timestamp. Class files contain no machine
+paths (javac records only the base name of each source). The JDK is the one
+`@odp_host_tools` found (see host_tools.bzl); sources are compiled with
+`--release 17`, so any JDK >= 17 can compile them, though a different JDK
+version may produce different class bytes.
+
+There are no dependencies: the sources may use the Java platform only.
+
+Example:
+
+```starlark
+load("//examples/build_defs:java.bzl", "host_java_jar")
+
+host_java_jar(
+    name = "app_jar",
+    srcs = glob(["src/main/java/**/*.java"]),
+    main_class = "com.example.app.Main",
+)
+```
+""",
+    attrs = {
+        "srcs": attr.label_list(
+            allow_files = [".java"],
+            allow_empty = False,
+            mandatory = True,
+            doc = "The `.java` files to compile, all of them (mandatory, non-empty). The directory layout does not matter: classes land by package.",
+        ),
+        "main_class": attr.string(
+            mandatory = True,
+            doc = "The fully qualified class with `public static void main(String[])`, written to the manifest's `Main-Class` (mandatory), e.g. `com.example.app.Main`.",
+        ),
+        "resources": attr.label_list(
+            allow_files = True,
+            doc = "Files copied into the jar as they are, at their path below `resource_strip_prefix`. Default: none.",
+        ),
+        "resource_strip_prefix": attr.string(
+            doc = "Workspace-relative directory cut from the front of each resource's path to give its path in the jar; every resource must be below it. Default (empty): the package of this target.",
+        ),
+        "javacopts": attr.string_list(
+            doc = "Extra javac flags, after the fixed ones (`--release 17 -encoding UTF-8 -implicit:class -proc:none`). Do not pass flags that write machine paths into classes. Default: none.",
+        ),
+        "_javac": attr.label(
+            default = "@odp_host_tools//:javac",
+            allow_single_file = True,
+            cfg = "exec",
+        ),
+        "_jar": attr.label(
+            default = "@odp_host_tools//:jar",
+            allow_single_file = True,
+            cfg = "exec",
+        ),
+    },
+)

@@ -1,0 +1,269 @@
+package image
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// The masking check. Runtimes stack layers as overlay directories: a
+// directory in an upper layer at a path that a lower layer made a symlink
+// hides the symlink instead of going through it. With a merged-/usr base
+// (lib -> usr/lib) a layer holding lib/x86_64-linux-gnu/libc.so.6 thus
+// replaces the base's whole /usr/lib in the container's view of /lib, and
+// the dynamic loader finds nothing it expects. Only headers are needed, so
+// the check reads each layer once and keeps the symlinks, not the files.
+
+// MaskError says that a layer would hide a symlink of the layers below it.
+type MaskError struct {
+	// Layer names the masking layer as Stack.Add was told: `layer
+	// "FILE"` for a layer file, "base layer N (sha256:...)" for a base's.
+	Layer string
+	// Entry is the layer's entry at or below Symlink.
+	Entry string
+	// Symlink is the path of the masked symlink, Target what it points to.
+	Symlink, Target string
+	// LowerLayer is the layer that made the symlink, named like Layer.
+	LowerLayer string
+}
+
+func (e *MaskError) Error() string {
+	return fmt.Sprintf("%s: entry %q would mask the symlink /%s -> %s of %s: "+
+		"the container would see a directory /%s of this layer instead of the symlink's target "+
+		"(the merged-/usr trap); put the files under the target instead, e.g. repack the package with merged /usr "+
+		"(odptool deb repack --merged-usr, deb_layer merged_usr = True)",
+		e.Layer, e.Entry, e.Symlink, e.Target, e.LowerLayer, e.Symlink)
+}
+
+// entryKind is what the masking check needs to know of a tar entry.
+type entryKind uint8
+
+const (
+	entryOther    entryKind = iota // regular file, hard link, device, fifo
+	entryDir                       // directory
+	entrySymlink                   // symbolic link
+	entryWhiteout                  // .wh.NAME: deletes NAME of the layers below
+	entryOpaque                    // .wh..wh..opq: deletes the directory's content below
+)
+
+// tarEntry is one header of a layer, reduced to what the check needs.
+// name is clean and relative ("usr/lib", "." for the root); for whiteouts
+// it is the path deleted, for opaque markers the directory emptied.
+type tarEntry struct {
+	name string
+	kind entryKind
+	link string // symlink target
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// newTarEntry reduces a header; ok is false for entries that change
+// nothing in the merged view (the root itself, AUFS metadata).
+func newTarEntry(h *tar.Header) (e tarEntry, ok bool) {
+	name := path.Clean("/" + h.Name)[1:]
+	if name == "" {
+		name = "."
+	}
+	dir, base := path.Split(name)
+	dir = path.Clean("/" + dir)[1:]
+	if dir == "" {
+		dir = "."
+	}
+	switch {
+	case base == opaqueMarker:
+		return tarEntry{name: dir, kind: entryOpaque}, true
+	case strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix):
+		// AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not a path.
+		return tarEntry{}, false
+	case strings.HasPrefix(base, whiteoutPrefix):
+		return tarEntry{name: path.Join(dir, base[len(whiteoutPrefix):]), kind: entryWhiteout}, true
+	case name == ".":
+		return tarEntry{}, false
+	}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return tarEntry{name: name, kind: entryDir}, true
+	case tar.TypeSymlink:
+		return tarEntry{name: name, kind: entrySymlink, link: h.Linkname}, true
+	}
+	return tarEntry{name: name, kind: entryOther}, true
+}
+
+// linkNode is a directory on the way to a symlink of the merged view, or
+// the symlink itself (link != nil). Paths holding no symlink are absent,
+// so the tree stays as small as the set of symlinks.
+type linkNode struct {
+	children map[string]*linkNode
+	link     *lowerLink
+}
+
+type lowerLink struct {
+	target, layer string
+}
+
+// Stack is the merged view of stacked layers, as far as the masking check
+// needs it: which paths are symlinks, and which layer made them. The zero
+// value is an empty stack (scratch).
+type Stack struct {
+	root linkNode
+}
+
+// Add checks the uncompressed tar stream of the next layer against the
+// layers added so far and then stacks it. label names the layer in errors
+// (e.g. `layer "app.tar"`); a *MaskError says it would hide a symlink of a
+// lower layer.
+func (s *Stack) Add(label string, r io.Reader) error {
+	entries, err := scanTar(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", label, err)
+	}
+	return s.apply(label, entries)
+}
+
+// scanTar reads the headers of a tar stream (not necessarily to its end).
+func scanTar(r io.Reader) ([]tarEntry, error) {
+	var out []tarEntry
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not a valid tar: %w", err)
+		}
+		if e, ok := newTarEntry(h); ok {
+			out = append(out, e)
+		}
+	}
+}
+
+// apply stacks one layer's entries. Whiteouts act on the lower layers only
+// (OCI image spec, "Whiteouts"), wherever they are in the tar, so they are
+// applied first; every entry is then checked against that lower view
+// before any entry of the layer changes it.
+func (s *Stack) apply(layer string, entries []tarEntry) error {
+	for _, e := range entries {
+		switch e.kind {
+		case entryWhiteout:
+			s.remove(e.name)
+		case entryOpaque:
+			if n := s.find(e.name); n != nil {
+				n.children = nil
+			}
+		}
+	}
+	for _, e := range entries {
+		// A directory hides a symlink at its own path; any entry hides the
+		// symlinks above it, since the layer holds their paths as
+		// directories. Whiteout markers live in the directory they act on.
+		name, self := e.name, e.kind == entryDir || e.kind == entryOpaque
+		if e.kind == entryWhiteout {
+			name, self = path.Dir(e.name), true
+		}
+		if l, at := s.symlinkAt(name, self); l != nil {
+			return &MaskError{Layer: layer, Entry: e.name, Symlink: at, Target: l.target, LowerLayer: l.layer}
+		}
+	}
+	for _, e := range entries {
+		switch e.kind {
+		case entrySymlink:
+			n := s.make(e.name)
+			n.children, n.link = nil, &lowerLink{target: e.link, layer: layer}
+		case entryOther:
+			// A non-directory hides everything the lower layers had at or
+			// below its path.
+			s.remove(e.name)
+		}
+	}
+	return nil
+}
+
+// symlinkAt returns the symlink of the view that is a proper parent of
+// name, or name itself when self, and its path.
+func (s *Stack) symlinkAt(name string, self bool) (*lowerLink, string) {
+	if name == "." {
+		return nil, ""
+	}
+	n := &s.root
+	end := 0
+	for {
+		next := strings.IndexByte(name[end:], '/')
+		last := next < 0
+		if last {
+			next = len(name) - end
+		}
+		if n = n.children[name[end:end+next]]; n == nil {
+			return nil, ""
+		}
+		end += next
+		if n.link != nil && (!last || self) {
+			return n.link, name[:end]
+		}
+		if last {
+			return nil, ""
+		}
+		end++ // the slash
+	}
+}
+
+// find returns the node of name, or nil.
+func (s *Stack) find(name string) *linkNode {
+	n := &s.root
+	if name == "." {
+		return n
+	}
+	for _, comp := range strings.Split(name, "/") {
+		if n = n.children[comp]; n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// make returns the node of name, creating the way to it.
+func (s *Stack) make(name string) *linkNode {
+	n := &s.root
+	for _, comp := range strings.Split(name, "/") {
+		c := n.children[comp]
+		if c == nil {
+			if n.children == nil {
+				n.children = map[string]*linkNode{}
+			}
+			c = &linkNode{}
+			n.children[comp] = c
+		}
+		n = c
+	}
+	return n
+}
+
+// remove deletes name and everything below it from the view.
+func (s *Stack) remove(name string) {
+	if name == "." {
+		s.root.children = nil
+		return
+	}
+	dir, base := path.Split(name)
+	parent := &s.root
+	if dir != "" {
+		if parent = s.find(strings.TrimSuffix(dir, "/")); parent == nil {
+			return
+		}
+	}
+	delete(parent.children, base)
+}
+
+// baseLayerLabel names base layer i (0-based) in errors.
+func baseLayerLabel(i int, digest string) string {
+	return "base layer " + strconv.Itoa(i+1) + " (" + digest + ")"
+}
+
+// fileLayerLabel names a layer file in errors.
+func fileLayerLabel(path string) string { return "layer " + strconv.Quote(path) }
