@@ -51,7 +51,6 @@ mkdir -p "$repository_cache"
 startup=(--output_base="$output_base")
 flags=(
   --config=bazel4
-  --jobs="${BAZEL_JOBS:-2}"
   # Bazel must download nothing itself: any http_archive etc. fails loudly.
   --experimental_repository_disable_download
   --repository_cache="$repository_cache"
@@ -81,6 +80,7 @@ run() {
       # No bazel-* links in the workspace: they would point into a scratch
       # output base (printed above) that goes away.
       [[ "$links" == 1 ]] || cmd_flags+=(--symlink_prefix=/)
+      cmd_flags+=(--jobs="${BAZEL_JOBS:-2}")
       ;;
   esac
   echo "bazel_offline.sh: [$(basename "$workspace")] bazel $cmd ${cmd_flags[*]} $*"
