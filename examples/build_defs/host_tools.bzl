@@ -25,8 +25,11 @@ The repository `@odp_host_tools` then holds:
 Which tools are used (environment of the Bazel client; pass them with
 `--repo_env=NAME=VALUE` to be independent of the shell):
 
-- JDK: `$JAVA_HOME` if set, else /usr/lib/jvm/java-17-openjdk-amd64 if it
-  exists, else the JDK of the first `javac` on `PATH`. It must be >= 17 and
+- JDK: `$ODP_JAVA_HOME` if set, else /usr/lib/jvm/java-17-openjdk-amd64 if
+  it exists, else `$JAVA_HOME`, else the JDK of the first `javac` on `PATH`.
+  Debian's JDK 17 comes before `JAVA_HOME` on purpose: the class files (and
+  so the image digests) depend on the JDK, and a developer's `JAVA_HOME`
+  must not silently change them. It must be >= 17 and
   its `jar` must support `--date`.
 - clang++: `$ODP_CLANGXX` if set, else `clang++-16` on `PATH`, else the
   clang++ of Debian's llvm-16 (/usr/lib/llvm-16/bin), else `clang++` on `PATH`
@@ -65,12 +68,15 @@ def _run(rctx, args, what):
 
 def _java_home(rctx):
     """Returns (java_home path, how it was chosen)."""
-    java_home = rctx.os.environ.get("JAVA_HOME", "")
-    if java_home:
-        return rctx.path(java_home), "JAVA_HOME"
+    explicit = rctx.os.environ.get("ODP_JAVA_HOME", "")
+    if explicit:
+        return rctx.path(explicit), "ODP_JAVA_HOME"
     debian = rctx.path(_DEBIAN_JDK17)
     if debian.get_child("bin").get_child("javac").exists:
         return debian, "Debian's openjdk-17 location"
+    java_home = rctx.os.environ.get("JAVA_HOME", "")
+    if java_home:
+        return rctx.path(java_home), "JAVA_HOME"
     javac = rctx.which("javac")
     if not javac:
         fail("odp_host_tools: no JDK found (JAVA_HOME unset, no %s, no javac on PATH); " % _DEBIAN_JDK17 +
@@ -270,7 +276,7 @@ odp_host_tools = repository_rule(
 See the file's doc for what is looked up where and the targets it defines.
 A tool that is missing or has the wrong version fails the fetch with the
 apt package to install.""",
-    environ = ["JAVA_HOME", "ODP_CLANGXX", "PATH"],
+    environ = ["JAVA_HOME", "ODP_CLANGXX", "ODP_JAVA_HOME", "PATH"],
     local = True,
 )
 
