@@ -106,7 +106,7 @@ echo "check_determinism.sh: build 2 in $b (TZ=Pacific/Chatham, umask 0027, LC_AL
   ODP_SKIP_SETUP=1 ODP_BAZEL_WORK="$work/bazel-b" "$root/scripts/build_images.sh" -C "$b" --targets "$targets" >"$work/b.lines"
 )
 
-go build -o "$work/odptool" -C "$root" ./tools/cmd/odptool
+(cd "$root" && go build -o "$work/odptool" ./tools/cmd/odptool)
 status=0
 n=0
 while read -r label digest layout _; do

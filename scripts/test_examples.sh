@@ -43,7 +43,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-go build -o "$tmp/odptool" -C "$root" ./tools/cmd/odptool
+(cd "$root" && go build -o "$tmp/odptool" ./tools/cmd/odptool)
 odptool="$tmp/odptool"
 deb_dir="${ODP_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_odp/debs}"
 
