@@ -37,5 +37,6 @@ lock() {
   (cd "$work" && ./odptool deb lock "${indexes[@]}" --arch amd64 --out "$out/$file" "$@")
 }
 lock java17.lock.json openjdk-17-jre-headless
-lock python311.lock.json python3.11-minimal
+# libpython3.11-stdlib: Bazel's py_binary launcher imports shutil, tempfile, zipfile.
+lock python311.lock.json python3.11-minimal libpython3.11-stdlib
 lock libcxx.lock.json libc++1-16
