@@ -15,7 +15,8 @@
 #
 # Environment: BAZEL (default: bazel), BAZEL_JOBS (default: 2),
 #   ODP_BAZEL_WORK (reuse this scratch directory instead of a new one; it is
-#   then not deleted), GOROOT (passed to repository rules to pick the host Go).
+#   then not deleted), ODP_BAZEL_KEEP_SERVER=1 (with ODP_BAZEL_WORK: do not
+#   shut the Bazel server down at the end), GOROOT (passed to repository rules to pick the host Go).
 # Needs: apt-get install -y bazel-bootstrap bazel-skylib; Go >= 1.25.
 set -euo pipefail
 
@@ -60,7 +61,11 @@ if [[ -n "${GOROOT:-}" ]]; then
 fi
 
 cleanup() {
-  (cd "$workspace" && "$bazel" "${startup[@]}" shutdown) >/dev/null 2>&1 || true
+  # ODP_BAZEL_KEEP_SERVER=1 (with a kept output base) leaves the server up
+  # for the next command, e.g. to time a no-op rebuild at Bazel's floor.
+  if [[ "${ODP_BAZEL_KEEP_SERVER:-0}" != 1 || "$keep" == 0 ]]; then
+    (cd "$workspace" && "$bazel" "${startup[@]}" shutdown) >/dev/null 2>&1 || true
+  fi
   if [[ "$keep" == 0 ]]; then
     chmod -R u+w "$work" 2>/dev/null || true
     rm -rf "$work"
