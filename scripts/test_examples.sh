@@ -98,7 +98,17 @@ while read -r label digest layout image_id; do
   labels="$(tee_labels "$ws/$layout")"
   case "$label" in
     //examples/bases:java17)
-      expect "$label: java -version" 'openjdk version "17' "$(podman_run "$ref" "$ref" java -version)" ;;
+      expect "$label: java -version" 'openjdk version "17' "$(podman_run "$ref" "$ref" java -version)"
+      # The CA bundle layer: the last one, one file holding PEM certificates.
+      bundle="$(python3 -c '
+import json, os, sys, tarfile
+d = sys.argv[1]
+blob = lambda digest: os.path.join(d, "blobs", *digest.split(":"))
+m = json.load(open(blob(json.load(open(os.path.join(d, "index.json")))["manifests"][0]["digest"])))
+with tarfile.open(blob(m["layers"][-1]["digest"])) as t:
+    f = t.extractfile("etc/ssl/certs/ca-certificates.crt")
+    print(f.read().decode().count("BEGIN CERTIFICATE"))' "$ws/$layout" 2>&1)"
+      [[ "$bundle" =~ ^[0-9]+$ && "$bundle" -gt 100 ]] && pass "$label: CA bundle with $bundle certificates" || fail "$label: CA bundle: $bundle" ;;
     //examples/bases:python311)
       expect "$label: python3 -c 'print(1)'" "1" "$(podman_run "$ref" "$ref" python3 -c 'print(1)')" ;;
     //examples/task_assignment:task_assignment_image)

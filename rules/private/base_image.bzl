@@ -1,5 +1,6 @@
 """odp_base_image: a distroless-style base image from Debian package layers."""
 
+load(":deb_layer.bzl", "OdpLayerInfo")
 load(":files_layer.bzl", "files_layer_spec", "run_files_layer")
 load(":image.bzl", "odp_image")
 
@@ -104,14 +105,55 @@ odp_base_files = rule(
     },
 )
 
+def _odp_ca_bundle_impl(ctx):
+    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = ctx.actions.args()
+    args.add_all(["deb", "cacerts"])
+    args.add("--out", out)
+    args.add("--source-date-epoch", "0")
+    args.add(ctx.file.deb)
+    ctx.actions.run(
+        executable = ctx.executable._odptool,
+        arguments = [args],
+        inputs = [ctx.file.deb],
+        outputs = [out],
+        mnemonic = "OdpCaBundle",
+        progress_message = "Writing the CA bundle of %s" % ctx.file.deb.basename,
+    )
+    return [
+        DefaultInfo(files = depset([out])),
+        OdpLayerInfo(layer = out, media_type = "application/vnd.oci.image.layer.v1.tar"),
+    ]
+
+odp_ca_bundle = rule(
+    implementation = _odp_ca_bundle_impl,
+    doc = """`/etc/ssl/certs/ca-certificates.crt` as one layer, made from the
+`ca-certificates` package as its maintainer script (`update-ca-certificates`)
+would (`odptool deb cacerts`). Every certificate must parse; none is
+skipped. Returns `OdpLayerInfo`.""",
+    attrs = {
+        "deb": attr.label(
+            mandatory = True,
+            allow_single_file = [".deb"],
+            doc = "The `ca-certificates` `.deb`, e.g. `@java17_debs//ca-certificates:deb`.",
+        ),
+        "_odptool": attr.label(
+            default = Label("//tools/cmd/odptool"),
+            executable = True,
+            cfg = "exec",
+        ),
+    },
+)
+
 # PATH of a Debian system; a scratch image has none.
 DEFAULT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
-def odp_base_image(name, packages, links = {}, env = None, user = "", workdir = "", labels = {}, visibility = None, tags = [], **kwargs):
+def odp_base_image(name, packages, links = {}, ca_certificates = None, env = None, user = "", workdir = "", labels = {}, visibility = None, tags = [], **kwargs):
     """A distroless-style base image: a skeleton layer, then one layer per Debian package.
 
     Targets: `NAME` (`odp_image`: the OCI layout), `NAME_files` (the
-    skeleton layer, `odp_base_files`).
+    skeleton layer, `odp_base_files`), `NAME_ca_bundle` (with
+    `ca_certificates`).
 
     Args:
       name: target name.
@@ -122,6 +164,10 @@ def odp_base_image(name, packages, links = {}, env = None, user = "", workdir = 
         image assembly refuses it.
       links: symlinks the packages' maintainer scripts would have made, e.g.
         `{"/usr/bin/java": "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"}`.
+      ca_certificates: the `ca-certificates` `.deb` (e.g.
+        `@java17_debs//ca-certificates:deb`): adds the layer `NAME_ca_bundle`
+        with `/etc/ssl/certs/ca-certificates.crt`, which the package's
+        maintainer script would have made. None: no bundle.
       env: config environment; default `PATH` only.
       user: config `User`; default root. `"65532"` for nonroot.
       workdir: config `WorkingDir`.
@@ -138,9 +184,18 @@ def odp_base_image(name, packages, links = {}, env = None, user = "", workdir = 
         tags = tags + ["manual"],
         visibility = ["//visibility:private"],
     )
+    extra = []
+    if ca_certificates != None:
+        odp_ca_bundle(
+            name = name + "_ca_bundle",
+            deb = ca_certificates,
+            tags = tags + ["manual"],
+            visibility = ["//visibility:private"],
+        )
+        extra.append(":" + name + "_ca_bundle")
     odp_image(
         name = name,
-        layers = [":" + name + "_files"] + packages,
+        layers = [":" + name + "_files"] + packages + extra,
         env = DEFAULT_ENV if env == None else env,
         user = user,
         workdir = workdir,
