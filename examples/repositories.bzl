@@ -12,9 +12,9 @@ load("//rules:defs.bzl", "deb_packages")
 def odp_example_repositories():
     """Declares every repository the examples need."""
     for name, lock in [
-        ("java17_debs", "//examples/bases:java17.lock.json"),
-        ("python311_debs", "//examples/bases:python311.lock.json"),
-        ("libcxx_debs", "//examples/bases:libcxx.lock.json"),
+        ("java17_debs", Label("//examples/bases:java17.lock.json")),
+        ("python311_debs", Label("//examples/bases:python311.lock.json")),
+        ("libcxx_debs", Label("//examples/bases:libcxx.lock.json")),
     ]:
         deb_packages(name = name, lock = lock)
     odp_example_host_tools()

@@ -21,6 +21,7 @@ load("//rules/private:jar.bzl", _odp_normalized_jar = "odp_normalized_jar")
 load("//rules/private:java_image.bzl", _odp_java_image = "odp_java_image", _odp_jni_image = "odp_jni_image")
 load("//rules/private:launch_policy.bzl", _OdpLaunchPolicyInfo = "OdpLaunchPolicyInfo", _odp_launch_policy = "odp_launch_policy")
 load("//rules/private:push.bzl", _odp_push = "odp_push", _odp_tarball = "odp_tarball")
+load("//rules/private:python_image.bzl", _odp_python_image = "odp_python_image")
 
 # The version of the rule set, for messages and provenance.
 RULES_ODP_VERSION = "0.0.0"
@@ -28,6 +29,7 @@ RULES_ODP_VERSION = "0.0.0"
 # Workload images (macros): NAME, NAME.digest, NAME_tarball, NAME_publish.
 odp_java_image = _odp_java_image
 odp_jni_image = _odp_jni_image
+odp_python_image = _odp_python_image
 
 # Base images from Debian packages.
 odp_base_image = _odp_base_image

@@ -89,6 +89,7 @@ if [[ "$ws" == "$root" ]]; then
     echo "check_determinism.sh: NOTE: locks in both copies with scripts/relock.sh. Refresh the committed locks too."
     "$root/scripts/relock.sh" "$a/examples/bases"
     cp "$a"/examples/bases/*.lock.json "$b/examples/bases/"
+    cp "$a"/examples/python/*.lock.json "$b/examples/python/"
   elif [[ "$status" != 0 ]]; then
     exit "$status"
   fi

@@ -40,3 +40,10 @@ lock java17.lock.json openjdk-17-jre-headless
 # libpython3.11-stdlib: Bazel's py_binary launcher imports shutil, tempfile, zipfile.
 lock python311.lock.json python3.11-minimal libpython3.11-stdlib
 lock libcxx.lock.json libc++1-16
+
+# The Python stand-ins' lock (examples/python), with its own exclude list.
+if [[ -z "${1:-}" ]]; then
+  "$root/examples/python/relock.sh"
+else
+  "$root/examples/python/relock.sh" "$out/../python"
+fi

@@ -129,7 +129,10 @@ py_runtime(
     files = [":files"],
     interpreter = "bin/python3",
     python_version = "PY3",
-    stub_shebang = "#!/usr/bin/env python3",
+    # Bazel's launcher stub runs on the image's own python3 before it execs
+    # this interpreter. Distroless bases have no /usr/bin/env, so not
+    # Bazel's default "#!/usr/bin/env python3".
+    stub_shebang = "#!/usr/bin/python3",
 )
 
 py_runtime_pair(
@@ -208,7 +211,9 @@ Laid out like rules_python's `python_<triple>` repositories (name it e.g.
 `bin/python3.X`) and `lib/python3.X/**`; the interpreter finds its standard
 library relative to its own location (checked at fetch time). Targets:
 `:py3_runtime`, `:runtime_pair` and `:toolchain` (register it with
-`native.register_toolchains`). The shared libraries the interpreter links
+`native.register_toolchains`). The runtime's `stub_shebang` is
+`#!/usr/bin/python3`: py_binary launcher stubs then run on a base image
+without `/usr/bin/env`. The shared libraries the interpreter links
 (libc, zlib, libexpat; libssl etc. for some extension modules) come from the
 base image.""",
     attrs = dict(_COMMON_ATTRS, **{

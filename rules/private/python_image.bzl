@@ -93,7 +93,14 @@ def _toolchain_interpreter(ctx):
     interpreter = getattr(runtime, "interpreter", None) if runtime else None
     if interpreter == None:
         return "", False
-    repo = interpreter.owner.workspace_name if interpreter.owner else ""
+    owner = interpreter.owner
+    if owner == None:
+        return "", False
+
+    # Label.repo_name (Bazel >= 7.1) replaces workspace_name (deprecated).
+    repo = getattr(owner, "repo_name", None)
+    if repo == None:
+        repo = owner.workspace_name
     if not repo or repo == "bazel_tools":
         return "", False
     return repo, True
@@ -107,6 +114,14 @@ def _python_layers_impl(ctx):
         fail("attribute binary: %s has no executable (want a py_binary)" % ctx.attr.binary.label)
     workspace = ctx.workspace_name
     files, extra = _runfiles_spec(workspace, info.default_runfiles)
+
+    # Bazel >= 7 with bzlmod puts the repository mapping at the runfiles
+    # root (runfiles libraries translate apparent repository names with
+    # it); it is not part of the runfiles object.
+    repo_mapping = getattr(info.files_to_run, "repo_mapping_manifest", None)
+    if repo_mapping != None:
+        files.append({"rpath": "_repo_mapping", "src": repo_mapping.path, "kind": "file"})
+        extra.append(repo_mapping)
     repos = {}
     for f in files:
         if "/" in f["rpath"]:
@@ -284,9 +299,13 @@ def odp_python_image(
     (`<service>/<service>.runfiles/pypi_*/**`), the app layer the launcher
     `/<service>/<service>`, the runfiles manifest (rewritten to in-image
     paths) and every other runfile. A code change rebuilds only the app
-    layer. The entrypoint is `/<service>/<service>`: Bazel's launcher stub,
-    whose shebang (`#!/usr/bin/env python3` for Bazel's stub) the base image
-    must satisfy; the stub then runs the interpreter from the runfiles.
+    layer. The entrypoint is `/<service>/<service>`: Bazel's launcher stub.
+    The base image runs it: it must have the interpreter of the stub's
+    shebang (the toolchain's `stub_shebang`; Bazel's default
+    `#!/usr/bin/env python3` needs `/usr/bin/env`) and the modules the stub
+    imports (`shutil`, `tempfile`, `zipfile`: on Debian, libpython3.X-stdlib,
+    not only python3.X-minimal). The stub then execs the interpreter of the
+    runfiles, which runs the app.
 
     Targets: `NAME` (OCI layout), `NAME.digest`, `NAME_tarball`,
     `NAME_publish` (see `odp_image_targets`), and manual helpers
@@ -296,9 +315,8 @@ def odp_python_image(
     Args:
       name: image target name, e.g. `task_builder_image`.
       binary: the py_binary (a label string).
-      base: base image with `/usr/bin/env` and a `python3` on `PATH` for
-        the launcher stub (an `odp_base_image`, an `odp_image` or an OCI
-        layout directory).
+      base: base image that can run the launcher stub (see above): an
+        `odp_base_image`, an `odp_image` or an OCI layout directory.
       service: service name, e.g. `task_builder`; names `/<service>/` and
         the entrypoint. Default: the binary's name.
       env: environment variables baked into the image (never one the
@@ -319,7 +337,7 @@ def odp_python_image(
       **kwargs: other `odp_image` attributes (`platform`, `compress`, `source_date_epoch`).
     """
     if base == None:
-        fail("odp_python_image %s: attribute base is mandatory (e.g. an odp_base_image with /usr/bin/python3)" % name)
+        fail("odp_python_image %s: attribute base is mandatory (an image whose python3 can run Bazel's launcher stub)" % name)
     service = service or _default_service(binary)
     check_python_service("service", service)
     python_layers(
