@@ -4,9 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/rules-odp/rules_odp/tools/internal/debrepack"
 )
+
+// repackMemoryLimit is the heap size at which a repack starts collecting
+// garbage: well above what real packages need (openjdk's peak is 400 MB),
+// so that for them the collector never runs.
+const repackMemoryLimit = 2 << 30
 
 func init() {
 	register(&Command{
@@ -36,6 +42,16 @@ and entry; no output is left behind.`,
 				}
 				if (*out == "") == (*outDir == "") {
 					return usagef(env, "give exactly one of --out and --out-dir")
+				}
+				// A repack holds the package's files in memory to sort them:
+				// the heap is nearly all live data and the garbage is small,
+				// so the default GOGC only re-marks live data on every
+				// doubling (openjdk: 4.9 s -> 4.1 s without it, same peak).
+				// The collector runs only near a soft limit instead. GOGC or
+				// GOMEMLIMIT, when set, win.
+				if env.getenv("GOGC") == "" && env.getenv("GOMEMLIMIT") == "" {
+					debug.SetGCPercent(-1)
+					debug.SetMemoryLimit(repackMemoryLimit)
 				}
 				target := *out
 				if *outDir != "" {

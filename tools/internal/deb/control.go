@@ -11,10 +11,10 @@ import (
 
 // readControl reads control.tar, the current ar member. deb(5) says it holds
 // plain files and optionally an entry for "."; anything else is an error.
-func (p *Package) readControl(limit int64) error {
+func (p *Package) readControl(size, limit int64) error {
 	member := p.ControlMember
 	// Errors are wrapped below, with the entry being read.
-	s, err := openStream(member, p.ar, limit, func(err error) error { return err })
+	s, err := openStream(member, p.ar, size, limit, func(err error) error { return err })
 	if err != nil {
 		return p.wrap(member, err)
 	}

@@ -164,7 +164,7 @@ func (o Options) Open(r io.Reader, name string) (*Package, error) {
 		return nil, p.errorf(h.Name, "unsupported compression for control.tar (want none, .gz, .xz or .zst)")
 	}
 	p.ControlMember = h.Name
-	if err := p.readControl(o.MaxControlSize); err != nil {
+	if err := p.readControl(h.Size, o.MaxControlSize); err != nil {
 		return nil, err
 	}
 
@@ -184,7 +184,7 @@ func (o Options) Open(r io.Reader, name string) (*Package, error) {
 		return nil, p.errorf(h.Name, "unsupported compression for data.tar (want none, .gz, .xz, .zst, .bz2 or .lzma)")
 	}
 	p.DataMember = h.Name
-	p.data, err = openStream(h.Name, p.ar, o.MaxDataSize, p.wrapper(h.Name))
+	p.data, err = openStream(h.Name, p.ar, h.Size, o.MaxDataSize, p.wrapper(h.Name))
 	if err != nil {
 		return nil, p.wrap(h.Name, err)
 	}

@@ -36,8 +36,9 @@ type stream struct {
 }
 
 // openStream picks the decompressor from the member name's suffix. The
-// caller has checked that the suffix is one the member may have.
-func openStream(member string, r io.Reader, limit int64, wrap func(error) error) (*stream, error) {
+// caller has checked that the suffix is one the member may have. size is
+// the member's compressed size from its ar header (a hint for buffers).
+func openStream(member string, r io.Reader, size, limit int64, wrap func(error) error) (*stream, error) {
 	s := &stream{src: bufio.NewReaderSize(r, 256<<10), limit: limit, close: func() {}, wrap: wrap}
 	var err error
 	switch member[strings.LastIndex(member, ".tar")+len(".tar"):] {
@@ -61,7 +62,7 @@ func openStream(member string, r io.Reader, limit int64, wrap func(error) error)
 		// lands after the tar end-of-archive, where finish refuses it.
 		// newXZReader decodes the blocks of dpkg-deb's multi-block
 		// streams in parallel (xzblocks.go).
-		s.dec, err = newXZReader(s.src)
+		s.dec, err = newXZReader(s.src, size)
 	case ".zst":
 		var z *zstd.Decoder
 		// Concurrency 1 decodes synchronously: no goroutines that a

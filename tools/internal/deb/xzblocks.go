@@ -295,9 +295,16 @@ func (r *xzBlockReader) Read(p []byte) (int, error) {
 }
 
 // newXZReader decodes the xz member read from src, in parallel if it is a
-// single stream of several blocks, sequentially otherwise.
-func newXZReader(src io.Reader) (io.Reader, error) {
+// single stream of several blocks, sequentially otherwise. size, the
+// member's size from the ar header, sizes the buffer once: growing it by
+// doubling costs a page-faulted copy per step (a third of the run time for
+// openjdk's 40 MB member).
+func newXZReader(src io.Reader, size int64) (io.Reader, error) {
 	var buf bytes.Buffer
+	if size > 0 && size <= maxXZMember {
+		// ReadFrom wants bytes.MinRead free bytes before it sees EOF.
+		buf.Grow(int(size) + bytes.MinRead)
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(src, maxXZMember+1)); err != nil {
 		return nil, err
 	}

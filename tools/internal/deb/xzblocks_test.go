@@ -61,7 +61,7 @@ func sequential(b []byte) ([]byte, error) {
 // parallel decodes b with newXZReader and says whether it took the
 // parallel path.
 func parallel(b []byte) ([]byte, bool, error) {
-	r, err := newXZReader(bytes.NewReader(b))
+	r, err := newXZReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, false, err
 	}
@@ -243,7 +243,7 @@ func TestXZBlocksCorrupt(t *testing.T) {
 // the goroutines decoding ahead.
 func TestXZBlocksAbandoned(t *testing.T) {
 	b := xzCompress(t, sample(400<<10), "--block-size=20000")
-	r, err := newXZReader(bytes.NewReader(b))
+	r, err := newXZReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
