@@ -62,7 +62,6 @@ load() { # label layout -> prints the local reference
   ref="localhost/odp-examples/$(echo "${label#//}" | tr ':/' '__'):test"
   "$odptool" image archive --format docker --tag "$ref" --out "$tmp/image.tar" "$layout" >/dev/null &&
     podman load -q -i "$tmp/image.tar" >/dev/null && rm -f "$tmp/image.tar" || return 1
-  loaded+=("$ref")
   echo "$ref"
 }
 
@@ -90,6 +89,7 @@ tee.launch_policy.monitoring_memory_allow=always"
 
 while read -r label digest layout image_id; do
   ref="$(load "$label" "$ws/$layout")" || { fail "$label: podman load"; continue; }
+  loaded+=("$ref") # removed again at exit (load runs in a subshell)
   if [[ "$(podman image inspect --format '{{.Id}}' "$ref")" == "${image_id#sha256:}" ]]; then
     pass "$label: podman sees image ID $image_id"
   else
