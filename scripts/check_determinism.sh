@@ -87,7 +87,7 @@ if [[ "$ws" == "$root" ]]; then
   if [[ "$status" == 3 && "$relock" == 1 ]]; then
     echo "check_determinism.sh: NOTE: apt no longer serves a locked version (see above); regenerating the example"
     echo "check_determinism.sh: NOTE: locks in both copies with scripts/relock.sh. Refresh the committed locks too."
-    "$root/scripts/relock.sh" "$a/examples/bases"
+    "$root/scripts/relock.sh" "$a/examples"
     cp "$a"/examples/bases/*.lock.json "$b/examples/bases/"
     cp "$a"/examples/python/*.lock.json "$b/examples/python/"
   elif [[ "$status" != 0 ]]; then

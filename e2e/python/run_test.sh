@@ -55,7 +55,7 @@ if ! "$root/scripts/fetch_debs.sh" "${locks[@]}" >"$work/fetch.log" 2>&1; then
   cat "$work/fetch.log"
   echo "run_test.sh: FAIL: the .deb files of ${locks[*]#"$root/"} could not be fetched."
   echo "run_test.sh: if apt no longer serves a locked version (a Debian security update),"
-  echo "run_test.sh: refresh the locks (scripts/relock.sh and examples/python/relock.sh)."
+  echo "run_test.sh: refresh the locks (scripts/relock.sh)."
   exit 1
 fi
 deb_dir="$(tail -n 1 "$work/fetch.log")"
