@@ -423,8 +423,17 @@ func TestPlanErrors(t *testing.T) {
 			wantErr: `is a p---------, not a file or directory`,
 		},
 		{
-			name:    "no interpreter",
-			edit:    func(t *testing.T, s *runfiles.Spec, dir string) { s.Files = s.Files[:1] },
+			name: "no interpreter",
+			edit: func(t *testing.T, s *runfiles.Spec, dir string) {
+				// tree.write lists files in map order: drop the interpreter by name.
+				var kept []runfiles.File
+				for _, f := range s.Files {
+					if !strings.HasPrefix(f.RPath, "python_x86_64-unknown-linux-gnu/") {
+						kept = append(kept, f)
+					}
+				}
+				s.Files = kept
+			},
 			wantErr: "no Python interpreter repository among the runfiles",
 		},
 		{
