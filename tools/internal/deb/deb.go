@@ -206,6 +206,31 @@ func (p *Package) Data() (*tar.Reader, error) {
 	return p.tr, nil
 }
 
+// Content returns the content of h, the regular file the data.tar reader's
+// Next has just returned. When data.tar was decoded into memory (dpkg-deb's
+// xz members are), the content is a slice of it and costs no copy; the tar
+// reader skips it at the next Next. Otherwise it is read from the tar
+// reader. The caller must not modify the slice.
+func (p *Package) Content(h *tar.Header) ([]byte, error) {
+	if h.Typeflag != tar.TypeReg {
+		return nil, p.errorf(p.DataMember, "entry %q is not a regular file", h.Name)
+	}
+	sparse := false
+	for k := range h.PAXRecords {
+		sparse = sparse || strings.HasPrefix(k, "GNU.sparse.")
+	}
+	if !sparse {
+		if b, ok := p.data.content(h.Size); ok {
+			return b, nil
+		}
+	}
+	b := make([]byte, h.Size)
+	if _, err := io.ReadFull(p.tr, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // Close verifies the rest of the package: that data.tar was read to its end
 // (or, if Data was never called, reads and checks it), that only zeros
 // follow the tar archive, that the compressed stream ended exactly at the

@@ -53,16 +53,17 @@ func openStream(member string, r io.Reader, size, limit int64, wrap func(error) 
 			s.dec = z
 		}
 	case ".xz":
-		// therootcompany/xz (XZ Embedded in Go) decodes about 1.6x faster
-		// than ulikunitz/xz and caps the dictionary a hostile header can
-		// make it allocate. It reads ahead, so trailing bytes cannot be
-		// checked after the first stream: it decodes them as further
-		// streams (the xz format allows concatenation and padding), and
-		// anything that is not xz is an error; a second stream's data
-		// lands after the tar end-of-archive, where finish refuses it.
-		// newXZReader decodes the blocks of dpkg-deb's multi-block
-		// streams in parallel (xzblocks.go).
-		s.dec, err = newXZReader(s.src, size)
+		// xzdec (tools/internal/xzdec) decodes dpkg-deb's xz members
+		// into memory, in parallel when `xz -T` cut them into blocks;
+		// everything else goes to therootcompany/xz (XZ Embedded in
+		// Go, about 1.6x faster than ulikunitz/xz), which caps the
+		// dictionary a hostile header can make it allocate. It reads
+		// ahead, so trailing bytes cannot be checked after the first
+		// stream: it decodes them as further streams (the xz format
+		// allows concatenation and padding), and anything that is not xz
+		// is an error; a second stream's data lands after the tar
+		// end-of-archive, where finish refuses it.
+		s.dec, err = newXZReader(s.src, size, limit)
 	case ".zst":
 		var z *zstd.Decoder
 		// Concurrency 1 decodes synchronously: no goroutines that a

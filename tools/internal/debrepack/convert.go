@@ -48,9 +48,13 @@ type converter struct {
 	pkg       string // for messages: "libc6_2.36-9_amd64.deb"
 	mergedUsr bool
 	limits    Limits
-	entries   []layer.Entry
-	seen      map[string]int // path -> index in entries
-	total     int64
+	// content reads the content of the regular file just returned by the
+	// tar reader (deb.Package.Content: a slice of the decoded data.tar
+	// where possible, not a copy).
+	content func(*tar.Header) ([]byte, error)
+	entries []layer.Entry
+	seen    map[string]int // path -> index in entries
+	total   int64
 }
 
 func (c *converter) errorf(name, format string, a ...any) error {
@@ -72,13 +76,13 @@ func (c *converter) readAll(tr *tar.Reader) error {
 		if n >= c.limits.MaxEntries {
 			return fmt.Errorf("%s: data.tar has more than %d entries", c.pkg, c.limits.MaxEntries)
 		}
-		if err := c.add(h, tr); err != nil {
+		if err := c.add(h); err != nil {
 			return err
 		}
 	}
 }
 
-func (c *converter) add(h *tar.Header, r io.Reader) error {
+func (c *converter) add(h *tar.Header) error {
 	for k := range h.PAXRecords {
 		if !paxAllowed[k] {
 			return c.errorf(h.Name, "carries PAX record %q (extended attributes, capabilities and sparse files cannot be represented in a layer); repack the package without it", k)
@@ -103,8 +107,8 @@ func (c *converter) add(h *tar.Header, r io.Reader) error {
 		if c.total += h.Size; c.total > c.limits.MaxTotalSize {
 			return fmt.Errorf("%s: data.tar unpacks to more than %d bytes", c.pkg, c.limits.MaxTotalSize)
 		}
-		data := make([]byte, h.Size)
-		if _, err := io.ReadFull(r, data); err != nil {
+		data, err := c.content(h)
+		if err != nil {
 			return c.errorf(h.Name, "reading %d bytes of content: %v (truncated package?)", h.Size, err)
 		}
 		e.Size = h.Size

@@ -70,7 +70,7 @@ func Entries(r io.Reader, name string, opts Options) ([]layer.Entry, Package, er
 	if err != nil {
 		return nil, info, err
 	}
-	c := &converter{pkg: label, mergedUsr: opts.MergedUsr, limits: opts.Limits}
+	c := &converter{pkg: label, mergedUsr: opts.MergedUsr, limits: opts.Limits, content: pkg.Content}
 	if err := c.readAll(data); err != nil {
 		return nil, info, err
 	}
