@@ -12,6 +12,10 @@
 #       --format=gnu -c . | gzip -n -6 > OUT
 # "stream floor" is dpkg-deb --fsys-tarfile X | gzip -n -6 with no
 # normalisation at all: the least any gzip pipeline can cost.
+#
+# The six JNI packages are measured twice: one package at a time, and two
+# at a time (xargs -P 2, for both tools), which is how Bazel runs the six
+# independent deb_layer actions on these 2-core machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -31,42 +35,41 @@ deb() { ls "$cache/$1"_*.deb | sort -V | tail -n 1; }
 jdk=$(deb openjdk-17-jre-headless)
 jni_debs=(); for p in "${jni[@]}"; do jni_debs+=("$(deb "$p")"); done
 
-cat >"$work/gnu.sh" <<'GNU'
+# One script per tool and package, "SCRIPT OUT_DIR PACKAGE.deb"; runs
+# drive them with xargs, one or two at a time, so that both tools pay the
+# same per-package costs.
+cat >"$work/gnu" <<'GNU'
 #!/usr/bin/env bash
 set -euo pipefail
-out=$1; shift
-for d in "$@"; do
-  dir=$(mktemp -d)
-  dpkg-deb --fsys-tarfile "$d" | tar -x -C "$dir"
-  tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu -c . \
-    | gzip -n -6 > "$out/$(basename "$d" .deb).tar.gz"
-  rm -rf "$dir"
-done
+dir=$(mktemp -d)
+dpkg-deb --fsys-tarfile "$2" | tar -x -C "$dir"
+tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu -c . \
+  | gzip -n -6 > "$1/$(basename "$2" .deb).tar.gz"
+rm -rf "$dir"
 GNU
-cat >"$work/floor.sh" <<'FLOOR'
+cat >"$work/floor" <<'FLOOR'
 #!/usr/bin/env bash
 set -euo pipefail
-out=$1; shift
-for d in "$@"; do dpkg-deb --fsys-tarfile "$d" | gzip -n -6 > "$out/$(basename "$d" .deb).tar.gz"; done
+dpkg-deb --fsys-tarfile "$2" | gzip -n -6 > "$1/$(basename "$2" .deb).tar.gz"
 FLOOR
-cat >"$work/ours.sh" <<OURS
+cat >"$work/ours" <<OURS
 #!/usr/bin/env bash
-set -euo pipefail
-out=\$1; shift
-for d in "\$@"; do "$work/odptool" deb repack --out "\$out/\$(basename "\$d" .deb).tar.gz" "\$d" >/dev/null; done
+exec "$work/odptool" deb repack --out "\$1/\$(basename "\$2" .deb).tar.gz" "\$2" >/dev/null
 OURS
-chmod +x "$work"/*.sh
+chmod +x "$work/gnu" "$work/floor" "$work/ours"
 
-bench() { # name debs...
-  local name=$1; shift
+# bench NAME JOBS DEBS...: medians of the three side by side, JOBS packages
+# at a time.
+bench() {
+  local name=$1 jobs=$2; shift 2
+  printf '%s\n' "$@" >"$work/list"
   for k in ours gnu floor; do mkdir -p "$work/out-$k"; done
-  hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/$name.json" \
-    -n odptool "$work/ours.sh $work/out-ours $*" \
-    -n gnu-pipeline "$work/gnu.sh $work/out-gnu $*" \
-    -n stream-floor "$work/floor.sh $work/out-floor $*" >/dev/null
+  run() { echo "xargs -a $work/list -P $jobs -n 1 $work/$1 $work/out-$1"; }
+  hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/bench.json" \
+    -n odptool "$(run ours)" -n gnu-pipeline "$(run gnu)" -n stream-floor "$(run floor)" >/dev/null
   local so sg
   so=$(cat "$work"/out-ours/*.tar.gz | wc -c); sg=$(cat "$work"/out-gnu/*.tar.gz | wc -c)
-  python3 - "$work/$name.json" "$name" "$so" "$sg" <<'PY'
+  python3 - "$work/bench.json" "$name" "$so" "$sg" <<'PY'
 import json, statistics, sys
 res = {r["command"]: statistics.median(r["times"]) for r in json.load(open(sys.argv[1]))["results"]}
 name, so, sg = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -76,5 +79,6 @@ print(f"{name}: median odptool {o:.2f}s, GNU pipeline {g:.2f}s, stream floor {f:
 PY
   rm -rf "$work"/out-*
 }
-bench "openjdk-17-jre-headless" "$jdk"
-bench "six JNI packages" "${jni_debs[@]}"
+bench "openjdk-17-jre-headless" 1 "$jdk"
+bench "six JNI packages, one at a time" 1 "${jni_debs[@]}"
+bench "six JNI packages, two at a time" 2 "${jni_debs[@]}"

@@ -2,16 +2,19 @@ package xzdec
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/therootcompany/xz"
+
+	"github.com/rules-odp/rules_odp/tools/internal/ar"
+	"github.com/rules-odp/rules_odp/tools/internal/testdeb"
 )
 
 // xzCompress runs the xz tool: the encoder the packages are made with.
@@ -114,28 +117,59 @@ func TestDecodeAgainstXZ(t *testing.T) {
 	}
 }
 
-func TestDecodeRealPackages(t *testing.T) {
-	// The data.tar.xz members of real packages, when a test fixture
-	// directory holds them (scripts/bench_repack.sh's cache): the shape
-	// dpkg-deb writes, one block or several.
-	dir := os.Getenv("ODP_XZ_SAMPLES")
-	if dir == "" {
-		t.Skip("ODP_XZ_SAMPLES not set")
+// dataMember returns the data.tar.xz member of a real package.
+func dataMember(t testing.TB, pkg string) []byte {
+	t.Helper()
+	f, err := os.Open(testdeb.Fetch(t, pkg))
+	if err != nil {
+		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.xz"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	defer f.Close()
+	a := ar.NewReader(f)
+	for {
+		h, err := a.Next()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: looking for data.tar.xz: %v", pkg, err)
 		}
-		want, err := reference(b)
-		if err != nil {
-			t.Fatal(err)
+		if h.Name == "data.tar.xz" {
+			b, err := io.ReadAll(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
 		}
-		got, err := Decode(b, 1<<32, 1<<26)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: Decode = %d bytes, %v; want %d bytes", f, len(got), err, len(want))
-		}
+	}
+}
+
+// TestDecodeRealPackages decodes the data.tar.xz of real packages in both
+// shapes dpkg-deb writes: libc6 (one block) and openjdk-17-jre-headless
+// (several blocks, from xz -T).
+func TestDecodeRealPackages(t *testing.T) {
+	for _, tc := range []struct {
+		pkg        string
+		multiBlock bool
+	}{{"libc6", false}, {"openjdk-17-jre-headless", true}} {
+		t.Run(tc.pkg, func(t *testing.T) {
+			b := dataMember(t, tc.pkg)
+			s, err := ParseStream(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(s.Blocks) > 1; got != tc.multiBlock {
+				t.Errorf("%d blocks: several = %v, want %v", len(s.Blocks), got, tc.multiBlock)
+			}
+			want, err := reference(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Decode(b, 1<<32, 1<<26)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w, g := sha256.Sum256(want), sha256.Sum256(got); w != g {
+				t.Errorf("sha256 = %x (%d bytes), want %x (%d bytes)", g, len(got), w, len(want))
+			}
+		})
 	}
 }
 
@@ -216,21 +250,12 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// BenchmarkDecode compares Decode with the general decoder on the xz files
-// in ODP_XZ_SAMPLES (data.tar.xz members of real packages).
+// BenchmarkDecode compares Decode with the reference decoder on the
+// data.tar.xz of real packages.
 func BenchmarkDecode(b *testing.B) {
-	dir := os.Getenv("ODP_XZ_SAMPLES")
-	if dir == "" {
-		b.Skip("ODP_XZ_SAMPLES not set")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.data.tar.xz"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		name := filepath.Base(f)
-		b.Run(name+"/xzdec", func(b *testing.B) {
+	for _, pkg := range []string{"libc6", "libc++1-16", "openjdk-17-jre-headless"} {
+		src := dataMember(b, pkg)
+		b.Run(pkg+"/xzdec", func(b *testing.B) {
 			for b.Loop() {
 				out, err := Decode(src, 1<<32, 1<<26)
 				if err != nil {
@@ -239,7 +264,7 @@ func BenchmarkDecode(b *testing.B) {
 				b.SetBytes(int64(len(out)))
 			}
 		})
-		b.Run(name+"/reference", func(b *testing.B) {
+		b.Run(pkg+"/reference", func(b *testing.B) {
 			for b.Loop() {
 				out, err := reference(src)
 				if err != nil {
