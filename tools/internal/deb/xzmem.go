@@ -16,6 +16,10 @@ const (
 	// maxXZInMemory caps the decoded data.tar held in memory whole; beyond
 	// it (or beyond the caller's limit) the member is decoded as a stream.
 	maxXZInMemory = 4 << 30
+	// maxXZRatio and maxXZInMemoryFloor bound the decoded size held in
+	// memory relative to the member's size.
+	maxXZRatio         = 1024
+	maxXZInMemoryFloor = 64 << 20
 )
 
 // memReader is a member decoded into memory. It lets the caller take file
@@ -53,7 +57,12 @@ func newXZReader(src io.Reader, size, limit int64) (io.Reader, error) {
 	}
 	b := buf.Bytes()
 	if len(b) <= maxXZMember {
-		if out, err := xzdec.Decode(b, min(limit, maxXZInMemory), maxXZDict); err == nil {
+		// A hostile index can announce any size: the buffer is sized from
+		// it only within a plausible ratio (real packages unpack to about
+		// 5x, sparse data to a few hundred times); beyond that the
+		// streaming decoder finds out.
+		maxOut := min(limit, maxXZInMemory, maxXZInMemoryFloor+maxXZRatio*int64(len(b)))
+		if out, err := xzdec.Decode(b, maxOut, maxXZDict); err == nil {
 			return &memReader{b: out}, nil
 		}
 	}

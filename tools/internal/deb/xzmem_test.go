@@ -96,8 +96,9 @@ func TestXZReaderPaths(t *testing.T) {
 	}
 }
 
-// TestXZReaderLimit: a member whose index announces more than the limit is
-// streamed, and the stream's limit then stops it.
+// TestXZReaderLimit: a member whose index announces more than the limit,
+// or more than a plausible ratio of its size, is streamed, and the
+// stream's limit then stops it.
 func TestXZReaderLimit(t *testing.T) {
 	b := xzCompress(t, sample(100<<10))
 	r, err := newXZReader(bytes.NewReader(b), int64(len(b)), 50<<10)
@@ -106,6 +107,15 @@ func TestXZReaderLimit(t *testing.T) {
 	}
 	if _, isMem := r.(*memReader); isMem {
 		t.Error("a member over the limit was decoded into memory")
+	}
+	// 80 MiB of zeros compress to about 12 KiB: over 1024x plus 64 MiB.
+	zeros := xzCompress(t, make([]byte, 80<<20))
+	r, err = newXZReader(bytes.NewReader(zeros), int64(len(zeros)), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, isMem := r.(*memReader); isMem {
+		t.Errorf("%d bytes announcing 80 MiB were decoded into memory", len(zeros))
 	}
 }
 
