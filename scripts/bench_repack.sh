@@ -35,9 +35,8 @@ deb() { ls "$cache/$1"_*.deb | sort -V | tail -n 1; }
 jdk=$(deb openjdk-17-jre-headless)
 jni_debs=(); for p in "${jni[@]}"; do jni_debs+=("$(deb "$p")"); done
 
-# One script per tool and package, "SCRIPT OUT_DIR PACKAGE.deb"; runs
-# drive them with xargs, one or two at a time, so that both tools pay the
-# same per-package costs.
+# One process per tool and package, "SCRIPT OUT_DIR PACKAGE.deb" for the
+# pipelines; runs drive them with xargs, one or two at a time.
 cat >"$work/gnu" <<'GNU'
 #!/usr/bin/env bash
 set -euo pipefail
@@ -52,11 +51,7 @@ cat >"$work/floor" <<'FLOOR'
 set -euo pipefail
 dpkg-deb --fsys-tarfile "$2" | gzip -n -6 > "$1/$(basename "$2" .deb).tar.gz"
 FLOOR
-cat >"$work/ours" <<OURS
-#!/usr/bin/env bash
-exec "$work/odptool" deb repack --out "\$1/\$(basename "\$2" .deb).tar.gz" "\$2" >/dev/null
-OURS
-chmod +x "$work/gnu" "$work/floor" "$work/ours"
+chmod +x "$work/gnu" "$work/floor"
 
 # bench NAME JOBS DEBS...: medians of the three side by side, JOBS packages
 # at a time.
@@ -65,8 +60,11 @@ bench() {
   printf '%s\n' "$@" >"$work/list"
   for k in ours gnu floor; do mkdir -p "$work/out-$k"; done
   run() { echo "xargs -a $work/list -P $jobs -n 1 $work/$1 $work/out-$1"; }
+  # odptool is one command, run by xargs directly (it names the layer
+  # <package>_<arch>.tar.gz); the two pipelines need their shell.
+  local ours="xargs -a $work/list -P $jobs -n 1 $work/odptool deb repack --gzip --out-dir $work/out-ours"
   hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/bench.json" \
-    -n odptool "$(run ours)" -n gnu-pipeline "$(run gnu)" -n stream-floor "$(run floor)" >/dev/null
+    -n odptool "$ours" -n gnu-pipeline "$(run gnu)" -n stream-floor "$(run floor)" >/dev/null
   local so sg
   so=$(cat "$work"/out-ours/*.tar.gz | wc -c); sg=$(cat "$work"/out-gnu/*.tar.gz | wc -c)
   python3 - "$work/bench.json" "$name" "$so" "$sg" <<'PY'
