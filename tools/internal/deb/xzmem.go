@@ -39,7 +39,7 @@ func (m *memReader) Read(p []byte) (int, error) {
 }
 
 // newXZReader decodes the xz member read from src. dpkg-deb's shape, one
-// stream of LZMA2 blocks with a CRC64, is decoded into memory by xzdec (in
+// stream of LZMA2 blocks with a CRC32, CRC64 or SHA-256 check, is decoded into memory by xzdec (in
 // parallel when there are several blocks); anything else, and anything
 // xzdec refuses, goes to the general streaming decoder, which is the
 // reference for what the bytes mean and reports every error. size, the

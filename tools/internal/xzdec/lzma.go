@@ -3,6 +3,7 @@ package xzdec
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // The LZMA decoder of an LZMA2 filter, as the xz file format (1.1.0) and
@@ -110,15 +111,7 @@ func (s *lzma) reset() {
 		fill(l.high[:])
 	}
 	// Only the coders lc and lp can select are ever read.
-	fill(s.literal[:literalCoder<<(s.lc+uint32(popcount(s.litPosMask)))])
-}
-
-func popcount(m uint32) int {
-	n := 0
-	for ; m != 0; m >>= 1 {
-		n += int(m & 1)
-	}
-	return n
+	fill(s.literal[:literalCoder<<(s.lc+uint32(bits.OnesCount32(s.litPosMask)))])
 }
 
 // rcBit decodes one bit with probability *p. The range coder's state is
