@@ -5,8 +5,7 @@ scripts/fetch_debs.sh with `apt-get download` (scripts/build_images.sh does
 both). A service repository would give `mirrors` instead.
 """
 
-load("//examples/build_defs:host_tools.bzl", "odp_example_host_tools")
-load("//examples/python:repositories.bzl", "odp_example_python_repositories")
+load("//bazel4/python:repositories.bzl", "bazel4_python_repositories")
 load("//rules:defs.bzl", "deb_packages")
 
 def odp_example_repositories():
@@ -17,5 +16,4 @@ def odp_example_repositories():
         ("libcxx_debs", Label("//examples/bases:libcxx.lock.json")),
     ]:
         deb_packages(name = name, lock = lock)
-    odp_example_host_tools()
-    odp_example_python_repositories()
+    bazel4_python_repositories()

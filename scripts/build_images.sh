@@ -62,7 +62,7 @@ trap 'rm -rf "$tools"' EXIT
 # workspace, anywhere in it but test data).
 mapfile -t locks < <(
   cd "$ws"
-  if [[ -d examples ]]; then find examples -name '*.lock.json'; else find . -name '*.lock.json' -not -path '*/testdata/*' -not -path './bazel-*'; fi | sort
+  if [[ -d examples ]]; then find examples bazel4 -name '*.lock.json'; else find . -name '*.lock.json' -not -path '*/testdata/*' -not -path './bazel-*'; fi | sort
 )
 repo_env=()
 if [[ "${#locks[@]}" -gt 0 ]]; then

@@ -83,13 +83,13 @@ copy "$b"
 # Locks whose versions Debian replaced: refresh both copies the same way.
 if [[ "$ws" == "$root" ]]; then
   status=0
-  (cd "$a" && "$root/scripts/fetch_debs.sh" $(cd "$a" && find examples -name '*.lock.json' | sort)) >/dev/null || status=$?
+  (cd "$a" && "$root/scripts/fetch_debs.sh" $(cd "$a" && find examples bazel4 -name '*.lock.json' | sort)) >/dev/null || status=$?
   if [[ "$status" == 3 && "$relock" == 1 ]]; then
     echo "check_determinism.sh: NOTE: apt no longer serves a locked version (see above); regenerating the example"
     echo "check_determinism.sh: NOTE: locks in both copies with scripts/relock.sh. Refresh the committed locks too."
-    "$root/scripts/relock.sh" "$a/examples"
+    "$root/scripts/relock.sh" "$a"
     cp "$a"/examples/bases/*.lock.json "$b/examples/bases/"
-    cp "$a"/examples/python/*.lock.json "$b/examples/python/"
+    cp "$a"/bazel4/python/*.lock.json "$b/bazel4/python/"
   elif [[ "$status" != 0 ]]; then
     exit "$status"
   fi

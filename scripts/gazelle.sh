@@ -8,7 +8,7 @@
 #        scripts/gazelle.sh --check  fail (exit 1) if any of them is out of date
 #
 # Needs only Go (>= 1.25) and python3; no Bazel. gazelle is built from source
-# at the version the offline harness uses (rules/private/offline_repositories.bzl),
+# at the version the offline harness uses (bazel4/repositories.bzl),
 # with its frozen list of standard packages extended by the host Go's
 # `go list std` exactly like the harness does at fetch time; without that,
 # imports of newer std packages (slices, maps, iter, ...) become bogus deps.

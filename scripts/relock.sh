@@ -5,16 +5,16 @@
 # names (SUITE_COMPONENT_Packages) so that a lock records no host name and
 # no path of this machine.
 #
-# Usage: scripts/relock.sh [EXAMPLES_DIR]
-#   EXAMPLES_DIR: the examples tree whose bases/*.lock.json and
-#   python/python_debs.lock.json are rewritten (default examples).
+# Usage: scripts/relock.sh [WORKSPACE_DIR]
+#   WORKSPACE_DIR: the checkout whose examples/bases/*.lock.json and
+#   bazel4/python/python_debs.lock.json are rewritten (default this one).
 #   check_determinism.sh passes a temporary copy when Debian no longer serves
 #   a locked version.
 # Needs: go, /usr/lib/apt/apt-helper (apt).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-examples="$(cd "${1:-$root/examples}" && pwd)"
+ws="$(cd "${1:-$root}" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/odp-relock.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -36,14 +36,14 @@ done
 
 lock() {
   local file="$1"; shift
-  (cd "$work" && ./odptool deb lock "${indexes[@]}" --arch amd64 --out "$examples/$file" "$@")
+  (cd "$work" && ./odptool deb lock "${indexes[@]}" --arch amd64 --out "$ws/$file" "$@")
 }
-lock bases/java17.lock.json openjdk-17-jre-headless
+lock examples/bases/java17.lock.json openjdk-17-jre-headless
 # libpython3.11-stdlib: Bazel's py_binary launcher imports shutil, tempfile, zipfile.
-lock bases/python311.lock.json python3.11-minimal libpython3.11-stdlib
-lock bases/libcxx.lock.json libc++1-16
+lock examples/bases/python311.lock.json python3.11-minimal libpython3.11-stdlib
+lock examples/bases/libcxx.lock.json libc++1-16
 
-# The Python stand-ins (examples/python). The shared libraries the
+# The harness's Python stand-ins (bazel4/python). The shared libraries the
 # interpreter and its extension modules link, and python3 (which python3-six
 # depends on), come from the base image: they are not part of the stand-ins.
 excludes=()
@@ -51,5 +51,5 @@ for p in python3 libc6 libexpat1 zlib1g libssl3 libbz2-1.0 libcrypt1 libdb5.3 li
   libncursesw6 libnsl2 libreadline8 libsqlite3-0 libtinfo6 libtirpc3 libuuid1 media-types; do
   excludes+=(--exclude "$p")
 done
-lock python/python_debs.lock.json "${excludes[@]}" \
+lock bazel4/python/python_debs.lock.json "${excludes[@]}" \
   python3.11-minimal libpython3.11-minimal libpython3.11-stdlib python3-six

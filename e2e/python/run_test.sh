@@ -50,7 +50,7 @@ pass() { echo "run_test.sh: PASS $1"; }
 fail() { echo "run_test.sh: FAIL $1"; failed=$((failed + 1)); }
 
 # 1. The .deb files of the base and of the Python stand-ins.
-locks=("$root/examples/bases/python311.lock.json" "$root/examples/python/python_debs.lock.json")
+locks=("$root/examples/bases/python311.lock.json" "$root/bazel4/python/python_debs.lock.json")
 if ! "$root/scripts/fetch_debs.sh" "${locks[@]}" >"$work/fetch.log" 2>&1; then
   cat "$work/fetch.log"
   echo "run_test.sh: FAIL: the .deb files of ${locks[*]#"$root/"} could not be fetched."

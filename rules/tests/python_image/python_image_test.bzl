@@ -1,7 +1,7 @@
 """Analysis tests of python_layers and python_layer."""
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
-load("@bazel_tools//tools/python:toolchain.bzl", "py_runtime_pair")
+load("@rules_python//python:defs.bzl", "py_binary", "py_runtime", "py_runtime_pair")
 load("//rules/private:deb_layer.bzl", "OdpLayerInfo")
 load("//rules/private:python_image.bzl", "OdpPythonLayersInfo", "python_layer", "python_layers")
 
@@ -143,7 +143,7 @@ _failure_test = analysistest.make(
 def python_image_test_suite(name):
     """Declares the python_layers analysis tests and a test_suite `name` of them."""
     _links(name = "links", src = "settings.json", tags = ["manual"])
-    native.py_binary(
+    py_binary(
         name = "app",
         srcs = ["app.py"],
         data = [":links"],
@@ -180,7 +180,7 @@ def python_image_test_suite(name):
     )
     tests.append(":explicit_test")
 
-    native.py_runtime(
+    py_runtime(
         name = "system_python",
         interpreter_path = "/usr/bin/python3",
         python_version = "PY3",

@@ -1,7 +1,7 @@
-"""Unit tests of rules/private/go_version.bzl (skylib unittest)."""
+"""Unit tests of bazel4/go_version.bzl (skylib unittest)."""
 
 load("@bazel_skylib//lib:unittest.bzl", "asserts", "unittest")
-load("//rules/private:go_version.bzl", "go_version")
+load("//bazel4:go_version.bzl", "go_version")
 
 def _parse_test_impl(ctx):
     env = unittest.begin(ctx)

@@ -1,16 +1,17 @@
 """Phase 2 of the offline Bazel 4 harness: Go SDK, toolchains, Go dependencies.
 
-Load and call after odp_offline_repositories() (see that file's doc).
+Load and call after `bazel4_repositories()` (see repositories.bzl), in
+workspaces that build odptool from source with rules_go.
 """
 
 load("@bazel_gazelle//:deps.bzl", "gazelle_dependencies")
 load("@bazel_skylib//:workspace.bzl", "bazel_skylib_workspace")
 load("@io_bazel_rules_go//go:deps.bzl", "go_rules_dependencies")
 load("@io_bazel_rules_go//go/private:platforms.bzl", "generate_toolchain_names")
-load(":go_repositories.bzl", "go_repositories")
+load("//rules/private:go_repositories.bzl", "go_repositories")
 load(":host_go_sdk.bzl", "host_go_sdk")
 
-def odp_offline_setup(go_repository_config = "@rules_odp//:WORKSPACE"):
+def bazel4_go_setup(go_repository_config = "@rules_odp//:WORKSPACE"):
     """Declares the Go SDK, registers Go toolchains and declares Go dependencies.
 
     Args:

@@ -94,7 +94,7 @@ go_module_source(
     module = "github.com/bazelbuild/rules_go",
     version = "v0.35.0",
     sum = "h1:ViPR65vOrg74JKntAUFY6qZkheBKGB6to7wFd8gCRU4=",
-    patches = ["//rules/private/patches:rules_go-v0.35.0-01-coverage-fragment.patch"],
+    patches = ["//bazel4/patches:rules_go-v0.35.0-01-coverage-fragment.patch"],
 )
 ```
 """,

@@ -1,10 +1,13 @@
-"""host_cc_shared_library: a JNI shared library built by the host clang++ 16 with libc++.
+"""cc_binary(linkshared = True) of the Bazel 4 harness: clang++ 16 with libc++.
 
-Bazel's cc rules would use the host gcc and libstdc++; the JNI example must
-link against libc++ 16, whose runtime the image ships as deb layers
-(libc++1-16, libc++abi1-16, libunwind-16). The compiler is the one
-`@odp_host_tools` found (see host_tools.bzl), run without a shell: one
-compile action per source, one link action.
+Bazel 4's cc rules would use the host gcc and libstdc++; the JNI examples
+must link against libc++ 16, whose runtime the image ships as deb layers
+(libc++1-16, libc++abi1-16, libunwind-16), as the seed's hermetic LLVM 16
+toolchain does. So the harness's `@rules_cc//cc:defs.bzl` stand-in
+(bazel4/stubs.bzl) builds `cc_binary(linkshared = True)` with the host
+clang++ 16 that `@odp_host_tools` found (see host_tools.bzl), run without a
+shell: one compile action per source, one link action. Other cc_binary
+targets go to Bazel's native rule.
 """
 
 # -stdlib=libc++ also at link time: that is what makes the library depend
@@ -41,9 +44,9 @@ def _object_name(ctx, src):
     return "_objs/%s/%s.o" % (ctx.label.name, stem)
 
 def _host_cc_shared_library_impl(ctx):
-    out_name = ctx.attr.out or "lib%s.so" % ctx.label.name
+    out_name = ctx.label.name
     if "/" in out_name or not out_name.startswith("lib") or not out_name.endswith(".so"):
-        fail("out: %r must be a file name of the form lib<name>.so (no directory), e.g. libaggregation-jni.so" % out_name)
+        fail("name: %r must be a file name of the form lib<name>.so (no directory), e.g. libaggregation-jni.so" % out_name)
     for opt in ctx.attr.copts:
         if opt.startswith("-g") and opt != "-g0":
             fail("copts: %r would write debug info, which holds absolute build paths; remove it" % opt)
@@ -104,7 +107,7 @@ def _host_cc_shared_library_impl(ctx):
         runfiles = ctx.runfiles(files = [out]),
     )]
 
-host_cc_shared_library = rule(
+_cc_shared_library = rule(
     implementation = _host_cc_shared_library_impl,
     doc = """Compiles C++ sources into one shared library with the host clang++ 16 and libc++.
 
@@ -117,19 +120,6 @@ library's name as its SONAME. The library then needs libc++.so.1,
 libc++abi.so.1 and libunwind.so.1 at run time. No debug info is written, so
 the output holds no path of the build machine: the same sources and the same
 clang and libc++ versions give the same bytes.
-
-Example:
-
-```starlark
-load("//examples/build_defs:cc.bzl", "host_cc_shared_library")
-
-host_cc_shared_library(
-    name = "app_jni",
-    srcs = ["src/main/cc/app_jni.cc"],
-    hdrs = ["src/main/cc/app.h"],
-    out = "libapp-jni.so",  # System.loadLibrary("app-jni")
-)
-```
 """,
     attrs = {
         "srcs": attr.label_list(
@@ -140,16 +130,13 @@ host_cc_shared_library(
         ),
         "hdrs": attr.label_list(
             allow_files = _HEADER_EXTENSIONS,
-            doc = "Headers the sources include; include them relative to the including file (`#include \"x.h\"`). Default: none.",
+            doc = "Headers the sources include (cc_binary's headers in `srcs`); include them relative to the including file (`#include \"x.h\"`).",
         ),
         "copts": attr.string_list(
             doc = "Extra compiler flags, after the fixed ones (see the rule's doc). `-g` flags are refused: debug info holds absolute paths. Default: none.",
         ),
         "linkopts": attr.string_list(
             doc = "Extra linker driver flags, after the objects, e.g. `-lm`. Default: none.",
-        ),
-        "out": attr.string(
-            doc = "File name of the library, `lib<name>.so`: `System.loadLibrary(\"<name>\")` loads it. Default: `lib<target name>.so`.",
         ),
         "_clangxx": attr.label(
             default = "@odp_host_tools//:clangxx",
@@ -167,3 +154,36 @@ host_cc_shared_library(
         ),
     },
 )
+
+def cc_binary(name, srcs = [], copts = [], linkopts = [], linkshared = False, deps = [], **kwargs):
+    """The harness's cc_binary: shared libraries by the host clang++ 16 and libc++.
+
+    Args:
+      name: target and file name, `lib<name>.so` (`System.loadLibrary("<name>")`).
+      srcs: sources and headers.
+      copts: extra compiler flags (`-g` refused: debug info holds paths).
+      linkopts: extra linker driver flags.
+      linkshared: must be True for the clang++ stand-in; False goes to
+        Bazel's native cc_binary.
+      deps: must be empty for a shared library (the stand-in links nothing else).
+      **kwargs: visibility, tags, testonly.
+    """
+    if not linkshared:
+        native.cc_binary(name = name, srcs = srcs, copts = copts, linkopts = linkopts, deps = deps, **kwargs)
+        return
+    if deps:
+        fail("cc_binary %s: the Bazel 4 harness's shared-library cc_binary (bazel4/cc.bzl) links its srcs only; deps are not supported" % name)
+    _cc_shared_library(
+        name = name,
+        srcs = [s for s in srcs if not _is_header(s)],
+        hdrs = [s for s in srcs if _is_header(s)],
+        copts = copts,
+        linkopts = linkopts,
+        **kwargs
+    )
+
+def _is_header(src):
+    for ext in _HEADER_EXTENSIONS:
+        if src.endswith(ext):
+            return True
+    return False

@@ -1,8 +1,12 @@
-"""host_java_jar: an executable jar compiled by the host JDK (see host_tools.bzl).
+"""java_binary of the Bazel 4 harness: an executable jar compiled by the host JDK.
 
 Bazel's java_* rules cannot run offline on Bazel 4.2.3 (they download
-`remote_java_tools`), so the examples compile with the host's `javac` and
-`jar` directly, without a shell: one action compiles, one packs.
+`remote_java_tools`), so the harness's `@rules_java//java:defs.bzl` stand-in
+(bazel4/stubs.bzl) implements `java_binary` with the host's `javac` and `jar`
+(see host_tools.bzl), without a shell: one action compiles, one packs. Like
+Bazel's own java_binary it has an output `NAME_deploy.jar`, which is what
+rules_odp's `odp_java_image(binary = ...)` takes; unlike it, it has no
+dependencies (`deps`): the sources may use the Java platform only.
 """
 
 # The earliest instant `jar --date` accepts (DOS time starts in 1980 and
@@ -37,7 +41,17 @@ def _valid_java_name(name):
             return False
     return True
 
-def _host_java_jar_impl(ctx):
+def _java_binary_impl(ctx):
+    jar = ctx.outputs.deploy_jar
+    _compile_and_pack(ctx, jar)
+
+    # In runfiles too, so that tests can take it as data.
+    return [DefaultInfo(
+        files = depset([jar]),
+        runfiles = ctx.runfiles(files = [jar]),
+    )]
+
+def _compile_and_pack(ctx, jar):
     if not _valid_java_name(ctx.attr.main_class):
         fail("main_class: %r is not a fully qualified Java class name (e.g. com.example.app.Main)" % ctx.attr.main_class)
     strip_prefix = ctx.attr.resource_strip_prefix
@@ -84,7 +98,6 @@ def _host_java_jar_impl(ctx):
     manifest = ctx.actions.declare_file(ctx.label.name + "_MANIFEST.MF")
     ctx.actions.write(manifest, _manifest(ctx.attr.main_class))
 
-    jar = ctx.actions.declare_file(ctx.label.name + ".jar")
     jar_args = ctx.actions.args()
     jar_args.add_all(_JVM_FLAGS)
     jar_args.add_all([
@@ -111,67 +124,75 @@ def _host_java_jar_impl(ctx):
         progress_message = "Packing %s" % jar.short_path,
     )
 
-    # In runfiles too, so that tests can take it as data.
-    return [DefaultInfo(
-        files = depset([jar]),
-        runfiles = ctx.runfiles(files = [jar]),
-    )]
+_ATTRS = {
+    "srcs": attr.label_list(
+        allow_files = [".java"],
+        allow_empty = False,
+        mandatory = True,
+        doc = "The `.java` files to compile, all of them (mandatory, non-empty). The directory layout does not matter: classes land by package.",
+    ),
+    "main_class": attr.string(
+        mandatory = True,
+        doc = "The fully qualified class with `public static void main(String[])`, written to the manifest's `Main-Class` (mandatory), e.g. `com.example.app.Main`.",
+    ),
+    "resources": attr.label_list(
+        allow_files = True,
+        doc = "Files copied into the jar as they are, at their path below `resource_strip_prefix`. Default: none.",
+    ),
+    "resource_strip_prefix": attr.string(
+        doc = "Workspace-relative directory cut from the front of each resource's path to give its path in the jar; every resource must be below it. Default (empty): the package of this target.",
+    ),
+    "javacopts": attr.string_list(
+        doc = "Extra javac flags, after the fixed ones (`--release 17 -encoding UTF-8 -implicit:class -proc:none`). Do not pass flags that write machine paths into classes. Default: none.",
+    ),
+    "_javac": attr.label(
+        default = "@odp_host_tools//:javac",
+        allow_single_file = True,
+        cfg = "exec",
+    ),
+    "_jar": attr.label(
+        default = "@odp_host_tools//:jar",
+        allow_single_file = True,
+        cfg = "exec",
+    ),
+}
 
-host_java_jar = rule(
-    implementation = _host_java_jar_impl,
-    doc = """Compiles Java sources with the host JDK into an executable `<name>.jar`.
+_java_binary = rule(
+    implementation = _java_binary_impl,
+    doc = """Compiles Java sources with the host JDK into an executable `NAME_deploy.jar`.
 
 The jar holds the classes, the resources and a manifest naming `main_class`;
 every entry has the same fixed timestamp. Class files contain no machine
 paths (javac records only the base name of each source). The JDK is the one
 `@odp_host_tools` found (see host_tools.bzl); sources are compiled with
 `--release 17`, so any JDK >= 17 can compile them, though a different JDK
-version may produce different class bytes.
-
-There are no dependencies: the sources may use the Java platform only.
-
-Example:
-
-```starlark
-load("//examples/build_defs:java.bzl", "host_java_jar")
-
-host_java_jar(
-    name = "app_jar",
-    srcs = glob(["src/main/java/**/*.java"]),
-    main_class = "com.example.app.Main",
+version may produce different class bytes.""",
+    attrs = _ATTRS,
+    outputs = {"deploy_jar": "%{name}_deploy.jar"},
 )
-```
-""",
-    attrs = {
-        "srcs": attr.label_list(
-            allow_files = [".java"],
-            allow_empty = False,
-            mandatory = True,
-            doc = "The `.java` files to compile, all of them (mandatory, non-empty). The directory layout does not matter: classes land by package.",
-        ),
-        "main_class": attr.string(
-            mandatory = True,
-            doc = "The fully qualified class with `public static void main(String[])`, written to the manifest's `Main-Class` (mandatory), e.g. `com.example.app.Main`.",
-        ),
-        "resources": attr.label_list(
-            allow_files = True,
-            doc = "Files copied into the jar as they are, at their path below `resource_strip_prefix`. Default: none.",
-        ),
-        "resource_strip_prefix": attr.string(
-            doc = "Workspace-relative directory cut from the front of each resource's path to give its path in the jar; every resource must be below it. Default (empty): the package of this target.",
-        ),
-        "javacopts": attr.string_list(
-            doc = "Extra javac flags, after the fixed ones (`--release 17 -encoding UTF-8 -implicit:class -proc:none`). Do not pass flags that write machine paths into classes. Default: none.",
-        ),
-        "_javac": attr.label(
-            default = "@odp_host_tools//:javac",
-            allow_single_file = True,
-            cfg = "exec",
-        ),
-        "_jar": attr.label(
-            default = "@odp_host_tools//:jar",
-            allow_single_file = True,
-            cfg = "exec",
-        ),
-    },
-)
+
+def java_binary(name, srcs, main_class, resources = [], resource_strip_prefix = "", javacopts = [], deps = [], runtime_deps = [], **kwargs):
+    """The harness's java_binary: `NAME_deploy.jar` compiled by the host JDK.
+
+    Args:
+      name: target name; the jar is `NAME_deploy.jar`.
+      srcs: the `.java` files.
+      main_class: the `Main-Class` of the manifest.
+      resources: files copied into the jar.
+      resource_strip_prefix: cut from the resources' paths.
+      javacopts: extra javac flags.
+      deps: must be empty (the stand-in compiles against the Java platform only).
+      runtime_deps: must be empty, likewise.
+      **kwargs: visibility, tags, testonly.
+    """
+    if deps or runtime_deps:
+        fail("java_binary %s: the Bazel 4 harness's java_binary (bazel4/java.bzl) compiles against the Java platform only; deps are not supported" % name)
+    _java_binary(
+        name = name,
+        srcs = srcs,
+        main_class = main_class,
+        resources = resources,
+        resource_strip_prefix = resource_strip_prefix,
+        javacopts = javacopts,
+        **kwargs
+    )

@@ -1,51 +1,68 @@
 """Phase 1 of the offline Bazel 4 harness: repositories that need nothing else.
 
-Usage (WORKSPACE; see docs/bazel.md):
+Not part of rules_odp: this package exists only so that Debian's Bazel 4.2.3
+can build and test the repository on machines without network (see
+docs/bazel.md). rules_odp's own files never load it.
+
+Usage (WORKSPACE):
 
 ```starlark
-load("@rules_odp//rules/private:offline_repositories.bzl", "odp_offline_repositories")
+load("@rules_odp//bazel4:repositories.bzl", "bazel4_repositories")
 
-odp_offline_repositories()
+bazel4_repositories()            # go = False: no rules_go, no gazelle
 
-load("@rules_odp//rules/private:offline_setup.bzl", "odp_offline_setup")
+load("@rules_odp//bazel4:go_setup.bzl", "bazel4_go_setup")
 
-odp_offline_setup()
+bazel4_go_setup()                # only with go = True
 ```
 
 Everything here is fetched without Bazel's downloader: Go modules through the
 host's `go mod download`, the rest from the host (Debian's bazel-skylib, the
-host GOROOT) or written from scratch. This file is for Bazel 4.2.3 without
-network; Bazel 7/8 users get the real dependencies from MODULE.bazel.
+host's JDK and clang++) or written from scratch.
 """
 
-load(":bazel4_stubs.bzl", "bazel4_stub_repository", "system_skylib")
 load(":go_module_source.bzl", "go_module_source")
+load(":host_tools.bzl", "odp_host_tools")
+load(":stubs.bzl", "bazel4_stub_repository", "system_skylib")
 
 RULES_GO_PATCHES = [
-    Label("//rules/private/patches:rules_go-v0.35.0-01-coverage-fragment.patch"),
-    Label("//rules/private/patches:rules_go-v0.35.0-02-runfiles-merge-all.patch"),
-    Label("//rules/private/patches:rules_go-v0.35.0-03-tool-binary-p-main.patch"),
-    Label("//rules/private/patches:rules_go-v0.35.0-04-stdlib-installgoroot.patch"),
-    Label("//rules/private/patches:rules_go-v0.35.0-05-asm-symabis-package-path.patch"),
+    Label("//bazel4/patches:rules_go-v0.35.0-01-coverage-fragment.patch"),
+    Label("//bazel4/patches:rules_go-v0.35.0-02-runfiles-merge-all.patch"),
+    Label("//bazel4/patches:rules_go-v0.35.0-03-tool-binary-p-main.patch"),
+    Label("//bazel4/patches:rules_go-v0.35.0-04-stdlib-installgoroot.patch"),
+    Label("//bazel4/patches:rules_go-v0.35.0-05-asm-symabis-package-path.patch"),
 ]
 
 BAZEL_GAZELLE_PATCHES = [
-    Label("//rules/private/patches:bazel_gazelle-v0.27.0-01-tools-trimpath.patch"),
+    Label("//bazel4/patches:bazel_gazelle-v0.27.0-01-tools-trimpath.patch"),
 ]
 
 def _maybe(rule, name, **kwargs):
     if name not in native.existing_rules():
         rule(name = name, **kwargs)
 
-def odp_offline_repositories():
-    """Declares the repositories of the offline Bazel 4 harness that load nothing else."""
+def bazel4_repositories(go = True):
+    """Declares the harness's repositories that load nothing else.
+
+    Args:
+      go: also declare rules_go and gazelle (from the Go module proxy), for
+        workspaces that build odptool from source; then call
+        `bazel4_go_setup()` from go_setup.bzl next.
+    """
 
     # Must come before anything that would declare Bazel's defaults.
     _maybe(bazel4_stub_repository, name = "rules_cc", kind = "rules_cc")
     _maybe(bazel4_stub_repository, name = "rules_java", kind = "rules_java")
     _maybe(bazel4_stub_repository, name = "remote_coverage_tools", kind = "remote_coverage_tools")
     _maybe(bazel4_stub_repository, name = "rules_shell", kind = "rules_shell")
+    _maybe(bazel4_stub_repository, name = "rules_python", kind = "rules_python")
     _maybe(system_skylib, name = "bazel_skylib")
+
+    # The host JDK and clang++ 16 behind the java_binary / cc_binary stand-ins
+    # (fetched only when one is built).
+    _maybe(odp_host_tools, name = "odp_host_tools")
+    if not go:
+        return
 
     # rules_go v0.35.0 is the oldest release that is a Go module (has go.mod),
     # so the oldest the Go proxy serves; it runs on Bazel 4.2.3 with the small

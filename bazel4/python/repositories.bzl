@@ -1,9 +1,9 @@
-"""WORKSPACE macro: the offline Python stand-ins of the examples and tests.
+"""WORKSPACE macro of the Bazel 4 harness: offline stand-ins for rules_python's repositories.
 
 ```starlark
-load("@rules_odp//examples/python:repositories.bzl", "odp_example_python_repositories")
+load("@rules_odp//bazel4/python:repositories.bzl", "bazel4_python_repositories")
 
-odp_example_python_repositories()
+bazel4_python_repositories()
 ```
 
 Declares, shaped like what rules_python generates (see standins.bzl):
@@ -17,7 +17,7 @@ Declares, shaped like what rules_python generates (see standins.bzl):
 - `@pypi_six`: the `six` package, `@pypi_six//:pkg`.
 """
 
-load("//rules/private:deb_packages.bzl", "deb_packages")
+load("//rules:defs.bzl", "deb_packages")
 load(":standins.bzl", "pypi_deb_package", "python_deb_interpreter")
 
 # rules_python's WORKSPACE name for the x86-64 Linux interpreter.
@@ -27,13 +27,13 @@ def _maybe(rule, name, **kwargs):
     if name not in native.existing_rules():
         rule(name = name, **kwargs)
 
-def odp_example_python_repositories(debs_name = "python_debs"):
+def bazel4_python_repositories(debs_name = "python_debs"):
     """Declares the Python stand-in repositories and registers the interpreter.
 
     Args:
       debs_name: name of the `deb_packages` repository of the lock.
     """
-    lock = Label("//examples/python:python_debs.lock.json")
+    lock = Label("//bazel4/python:python_debs.lock.json")
 
     # No mirror: the .deb files come from ODP_DEB_DIR (offline machines).
     _maybe(deb_packages, name = debs_name, lock = lock)
