@@ -23,7 +23,7 @@ host's JDK and clang++) or written from scratch.
 
 load(":go_module_source.bzl", "go_module_source")
 load(":host_tools.bzl", "odp_host_tools")
-load(":stubs.bzl", "bazel4_stub_repository", "system_skylib")
+load(":stubs.bzl", "bazel4_stub_repository", "system_platforms", "system_skylib")
 
 RULES_GO_PATCHES = [
     Label("//bazel4/patches:rules_go-v0.35.0-01-coverage-fragment.patch"),
@@ -57,6 +57,7 @@ def bazel4_repositories(go = True):
     _maybe(bazel4_stub_repository, name = "rules_shell", kind = "rules_shell")
     _maybe(bazel4_stub_repository, name = "rules_python", kind = "rules_python")
     _maybe(system_skylib, name = "bazel_skylib")
+    _maybe(system_platforms, name = "platforms")
 
     # The host JDK and clang++ 16 behind the java_binary / cc_binary stand-ins
     # (fetched only when one is built).

@@ -24,6 +24,11 @@ write small replacements:
   (coverage is not collected by this harness).
 - `bazel_skylib`: a copy of Debian's bazel-skylib package (1.0.3); skylib is not
   a Go module, so the Go module proxy cannot serve it.
+- `platforms`: a copy of the `platforms` repository Debian's Bazel embeds.
+  Bazel 4.2.3 has it built in, but not as a rule `native.existing_rules()`
+  sees, so `maybe(http_archive, name = "platforms", ...)` (what
+  rules_odp_dependencies() does for WORKSPACE users) would replace it by a
+  download; declaring it first keeps it local.
 
 None of these is used on Bazel 7/8, where MODULE.bazel brings the real ones.
 """
@@ -170,6 +175,25 @@ def _system_skylib_impl(rctx):
         fail("bazel_skylib not found: `apt-get install bazel-skylib`, or pass --repo_env=ODP_BAZEL_SKYLIB=<directory of a bazel-skylib checkout>")
     execute_or_fail(rctx, ["cp", "-R", src + "/.", "."], "copying bazel-skylib from " + src)
     execute_or_fail(rctx, ["chmod", "-R", "u+w", "."], "making the bazel-skylib copy writable")
+
+def _system_platforms_impl(rctx):
+    # Ask dpkg where Debian's Bazel keeps the platforms it embeds.
+    src = ""
+    result = rctx.execute(["dpkg", "-L", "bazel-bootstrap-data"])
+    if result.return_code == 0:
+        for line in result.stdout.split("\n"):
+            if line.endswith("/platforms/cpu/BUILD"):
+                src = line[:-len("/cpu/BUILD")]
+                break
+    if not src:
+        fail("platforms not found: apt-get install bazel-bootstrap (its bazel-bootstrap-data holds them)")
+    execute_or_fail(rctx, ["cp", "-R", src + "/.", "."], "copying platforms from " + src)
+    execute_or_fail(rctx, ["chmod", "-R", "u+w", "."], "making the platforms copy writable")
+
+system_platforms = repository_rule(
+    implementation = _system_platforms_impl,
+    doc = "The `platforms` repository Debian's Bazel 4.2.3 embeds, as a repository rule of its own.",
+)
 
 system_skylib = repository_rule(
     implementation = _system_skylib_impl,

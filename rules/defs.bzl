@@ -22,6 +22,7 @@ load("//rules/private:java_image.bzl", _odp_java_image = "odp_java_image", _odp_
 load("//rules/private:launch_policy.bzl", _OdpLaunchPolicyInfo = "OdpLaunchPolicyInfo", _odp_launch_policy = "odp_launch_policy")
 load("//rules/private:push.bzl", _odp_push = "odp_push", _odp_tarball = "odp_tarball")
 load("//rules/private:python_image.bzl", _odp_python_image = "odp_python_image")
+load("//rules/private:toolchain.bzl", _odp_toolchain = "odp_toolchain")
 
 # The version of the rule set, for messages and provenance.
 RULES_ODP_VERSION = "0.0.0"
@@ -45,6 +46,10 @@ odp_normalized_jar = _odp_normalized_jar
 odp_launch_policy = _odp_launch_policy
 odp_push = _odp_push
 odp_tarball = _odp_tarball
+
+# The odptool toolchain (`@rules_odp//tools:toolchain_type`), for bringing an
+# odptool of your own.
+odp_toolchain = _odp_toolchain
 
 # Providers.
 OdpImageInfo = _OdpImageInfo

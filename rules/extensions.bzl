@@ -1,7 +1,18 @@
-"""Module extensions of rules_odp for Bazel 7/8 (bzlmod).
+"""Module extensions of rules_odp (Bazel 7/8/9 with bzlmod).
 
-Not loadable on Bazel 4.2.3 (no `module_extension`), so nothing in WORKSPACE
-loads it; not verified on these machines (see docs/bazel.md).
+Not loadable on Bazel 4.2.3 (no `module_extension`), so no WORKSPACE loads
+it; not verified on these machines (see docs/bazel.md).
+
+The odptool toolchain needs nothing from users: rules_odp's MODULE.bazel
+uses the `odptool` extension and registers the toolchain itself. A root
+module may point it at a mirror, or at another release:
+
+```starlark
+odptool = use_extension("@rules_odp//rules:extensions.bzl", "odptool")
+odptool.toolchain(urls = ["https://<your mirror>/odptool/{version}/{file}"])
+```
+
+Debian packages from a lock file (`odptool deb lock`):
 
 ```starlark
 deb = use_extension("@rules_odp//rules:extensions.bzl", "deb")
@@ -15,6 +26,18 @@ use_repo(deb, "debs")
 """
 
 load("//rules/private:deb_packages.bzl", "deb_packages")
+load("//rules/private:odptool_repositories.bzl", "PLATFORMS", "odptool_repository", "odptool_toolchains_repository")
+load("//rules/private:versions.bzl", "ODPTOOL_SHA256", "ODPTOOL_URLS", "ODPTOOL_VERSION")
+
+def _metadata(mctx, direct, direct_dev):
+    # extension_metadata lets `bazel mod tidy` keep use_repo in sync; Bazel
+    # 7.0 lacks the `reproducible` parameter, so it is not passed.
+    if not hasattr(mctx, "extension_metadata"):
+        return None
+    return mctx.extension_metadata(
+        root_module_direct_deps = direct,
+        root_module_direct_dev_deps = direct_dev,
+    )
 
 _packages = tag_class(
     doc = "One repository with a deb_layer per package of an `odptool deb lock` lock; see deb_packages.",
@@ -28,6 +51,8 @@ _packages = tag_class(
 
 def _deb_impl(mctx):
     seen = {}
+    direct = []
+    direct_dev = []
     for mod in mctx.modules:
         for tag in mod.tags.packages:
             if tag.name in seen:
@@ -39,9 +64,51 @@ def _deb_impl(mctx):
                 mirrors = tag.mirrors,
                 local_dir = tag.local_dir,
             )
+            if mod.is_root:
+                if mctx.is_dev_dependency(tag):
+                    direct_dev.append(tag.name)
+                else:
+                    direct.append(tag.name)
+    return _metadata(mctx, direct, direct_dev)
 
 deb = module_extension(
     implementation = _deb_impl,
     doc = "Declares deb_packages repositories (`deb.packages(...)`).",
     tag_classes = {"packages": _packages},
+)
+
+_toolchain = tag_class(
+    doc = "Which odptool release the prebuilt toolchain downloads, and from where. Only the root module's tag counts.",
+    attrs = {
+        "version": attr.string(doc = "Release; default the one this rules_odp pins (rules/private/versions.bzl)."),
+        "sha256s": attr.string_dict(doc = "Platform (`linux_amd64`, `linux_arm64`, `darwin_amd64`, `darwin_arm64`) -> sha256; required with `version`."),
+        "urls": attr.string_list(doc = "URL templates tried in order, `{version}` and `{file}` (`odptool_<version>_<platform>`) filled in; mirrors first."),
+    },
+)
+
+def _odptool_impl(mctx):
+    version, sha256s, urls = ODPTOOL_VERSION, ODPTOOL_SHA256, ODPTOOL_URLS
+    for mod in mctx.modules:
+        if not mod.is_root:
+            continue
+        for tag in mod.tags.toolchain:
+            if tag.version:
+                if not tag.sha256s:
+                    fail("odptool.toolchain: version %r needs sha256s for it (SHA256SUMS of that release)" % tag.version)
+                version, sha256s = tag.version, tag.sha256s
+            if tag.urls:
+                urls = tag.urls
+    repos = {}
+    for platform, sha256 in sha256s.items():
+        if platform not in PLATFORMS:
+            fail("odptool.toolchain: sha256s: unknown platform %r (known: %s)" % (platform, ", ".join(sorted(PLATFORMS))))
+        repo = "rules_odp_odptool_" + platform
+        odptool_repository(name = repo, platform = platform, version = version, sha256 = sha256, urls = urls)
+        repos[platform] = repo
+    odptool_toolchains_repository(name = "rules_odp_toolchains", platform_repositories = repos)
+
+odptool = module_extension(
+    implementation = _odptool_impl,
+    doc = "The prebuilt odptool toolchain repositories (`@rules_odp_toolchains`), registered by rules_odp's MODULE.bazel.",
+    tag_classes = {"toolchain": _toolchain},
 )

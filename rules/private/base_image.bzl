@@ -3,6 +3,7 @@
 load(":deb_layer.bzl", "OdpLayerInfo")
 load(":files_layer.bzl", "files_layer_spec", "run_files_layer")
 load(":image.bzl", "odp_image")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
 
 # The users and groups of a distroless base: root and nonroot (65532).
 _PASSWD = """\
@@ -97,12 +98,8 @@ odp_base_files = rule(
 -> `usr/...`, and the links of attribute `links`. Returns `OdpLayerInfo`.""",
     attrs = {
         "links": attr.string_dict(doc = "Extra symlinks, image path -> target: the links a package's maintainer scripts would have made (e.g. `update-alternatives`' `/usr/bin/java`)."),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )
 
 def _odp_ca_bundle_impl(ctx):
@@ -113,7 +110,7 @@ def _odp_ca_bundle_impl(ctx):
     args.add("--source-date-epoch", "0")
     args.add(ctx.file.deb)
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = [ctx.file.deb],
         outputs = [out],
@@ -137,12 +134,8 @@ skipped. Returns `OdpLayerInfo`.""",
             allow_single_file = [".deb"],
             doc = "The `ca-certificates` `.deb`, e.g. `@java17_debs//ca-certificates:deb`.",
         ),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )
 
 # PATH of a Debian system; a scratch image has none.

@@ -1,5 +1,7 @@
 """deb_layer: one deterministic OCI layer from one Debian package."""
 
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
+
 OdpLayerInfo = provider(
     doc = "One OCI layer (a tar, possibly gzip-compressed), as image rules consume it.",
     fields = {
@@ -51,7 +53,7 @@ def _deb_layer_impl(ctx):
     args.add(deb)
 
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = [deb],
         outputs = [out],
@@ -95,10 +97,6 @@ target's name; `ARCH` comes from the `.deb` file name. Returns
             default = 0,
             doc = "gzip level 1-9; only with `compression = \"gzip\"`. 0: odptool's default.",
         ),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )

@@ -1,6 +1,7 @@
 """odp_files_layer: one deterministic layer from files, directories and symlinks named explicitly."""
 
 load(":deb_layer.bzl", "OdpLayerInfo")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
 
 _MEDIA_TYPES = {
     ".tar": "application/vnd.oci.image.layer.v1.tar",
@@ -79,7 +80,7 @@ def run_files_layer(ctx, out, spec_items, inputs, keep_special_bits = False):
     if keep_special_bits:
         args.add("--keep-special-bits")
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = [spec] + inputs,
         outputs = [out],
@@ -148,10 +149,6 @@ otherwise, whatever the checkout's umask. Returns `OdpLayerInfo`.""",
         "owners": attr.string_dict(doc = "Image path -> numeric `UID:GID`; default `0:0`."),
         "keep_special_bits": attr.bool(doc = "Keep setuid/setgid/sticky bits given in `modes` (dropped otherwise)."),
         "out": attr.string(doc = "Output file name, `*.tar` or `*.tar.gz`; default `NAME.tar`."),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )

@@ -2,6 +2,7 @@
 
 load(":deb_layer.bzl", "OdpLayerInfo")
 load(":launch_policy.bzl", "OdpLaunchPolicyInfo")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
 
 OdpImageInfo = provider(
     doc = "An OCI image layout built by rules_odp.",
@@ -129,7 +130,7 @@ def _odp_image_impl(ctx):
     args.add_all(layers)
 
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = inputs,
         outputs = [layout, digest, image_id],
@@ -181,11 +182,6 @@ IMAGE_ATTRS = {
         default = 0,
         doc = "The config's `created` time, in seconds since the epoch. Fixed: never the build's clock.",
     ),
-    "_odptool": attr.label(
-        default = Label("//tools/cmd/odptool"),
-        executable = True,
-        cfg = "exec",
-    ),
 }
 
 odp_image = rule(
@@ -199,4 +195,5 @@ layer's symlink (the `/lib -> usr/lib` trap) fails the build. Also writes
 `NAME.digest` (output group `digest`) and `NAME.image_id`. Returns
 `OdpImageInfo`.""",
     attrs = IMAGE_ATTRS,
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )

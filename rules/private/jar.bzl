@@ -1,5 +1,7 @@
 """odp_normalized_jar: a jar rewritten deterministically by `odptool jar normalize`."""
 
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
+
 def _odp_normalized_jar_impl(ctx):
     out = ctx.actions.declare_file(ctx.attr.out or ctx.label.name + ".jar")
     if not out.basename.endswith(".jar"):
@@ -13,7 +15,7 @@ def _odp_normalized_jar_impl(ctx):
         args.add("--drop-manifest-attr", attribute)
     args.add(ctx.file.jar)
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = [ctx.file.jar],
         outputs = [out],
@@ -36,10 +38,6 @@ compression methods kept, volatile manifest attributes (`Build-Jdk`,
         ),
         "out": attr.string(doc = "Output file name; default `NAME.jar`."),
         "drop_manifest_attributes": attr.string_list(doc = "More main-section manifest attributes to remove."),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )

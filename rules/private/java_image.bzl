@@ -3,6 +3,7 @@
 load(":files_layer.bzl", "files_layer_spec", "run_files_layer")
 load(":image_targets.bzl", "odp_image_targets")
 load(":jar.bzl", "odp_normalized_jar")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN")
 
 def check_service(service):
     """Fails unless `service` can name a file and a directory in the image."""
@@ -43,12 +44,8 @@ odp_workload_layer = rule(
         "native_libs": attr.label_list(allow_files = True, doc = "Targets whose `.so` files go to `native_lib_dir`."),
         "native_lib_dir": attr.string(default = "/", doc = "Directory of the native libraries in the image."),
         "out": attr.string(mandatory = True, doc = "Output path, e.g. `NAME_layers/binary_tar.tar`."),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )
 
 def _jar_label(name, jar, binary):

@@ -1,6 +1,7 @@
 """odp_push and odp_tarball: publishing an image built by rules_odp."""
 
 load(":image.bzl", "OdpImageInfo")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool", "odptool_runfiles")
 
 def _shell_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
@@ -35,7 +36,7 @@ def _odp_push_impl(ctx):
 
     # Provenance inputs, used when the caller asks for --provenance FILE.
     extra = []
-    runfiles = [info.layout, ctx.executable._odptool]
+    runfiles = [info.layout, odptool(ctx)]
     for i, layout in enumerate(info.base_layouts.to_list()):
         extra.append('extra+=(--base "base%d=$(resolve %s)")' % (i, _shell_quote(layout.short_path)))
         runfiles.append(layout)
@@ -51,13 +52,13 @@ def _odp_push_impl(ctx):
         substitutions = {
             "{{LABEL}}": str(ctx.label),
             "{{WORKSPACE}}": ctx.workspace_name,
-            "{{ODPTOOL}}": ctx.executable._odptool.short_path,
+            "{{ODPTOOL}}": odptool(ctx).short_path,
             "{{LAYOUT}}": info.layout.short_path,
             "{{DEFAULTS}}": " ".join(defaults),
             "{{EXTRA}}": "\n".join(extra),
         },
     )
-    rf = ctx.runfiles(files = runfiles).merge(ctx.attr._odptool[DefaultInfo].default_runfiles)
+    rf = ctx.runfiles(files = runfiles).merge(odptool_runfiles(ctx))
     return [DefaultInfo(executable = script, runfiles = rf)]
 
 odp_push = rule(
@@ -91,12 +92,8 @@ statement listing the base images and `locks`.""",
             default = Label("//rules/private:push.sh.tpl"),
             allow_single_file = True,
         ),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "target",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )
 
 def _odp_tarball_impl(ctx):
@@ -112,7 +109,7 @@ def _odp_tarball_impl(ctx):
     args.add("--out", out)
     args.add(info.layout.path)
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = [info.layout],
         outputs = [out],
@@ -142,10 +139,6 @@ odp_tarball = rule(
             values = ["docker", "oci"],
             doc = "`docker` (docker-archive) or `oci` (oci-archive).",
         ),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
+    toolchains = [ODPTOOL_TOOLCHAIN],
 )

@@ -10,6 +10,7 @@ once for the three layers.
 
 load(":deb_layer.bzl", "OdpLayerInfo")
 load(":image_targets.bzl", "odp_image_targets")
+load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
 
 _PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
 
@@ -189,7 +190,7 @@ def _python_layers_impl(ctx):
     # checkout) are derived by odptool from the sources' paths and refused
     # in every layer; nothing to pass.
     ctx.actions.run(
-        executable = ctx.executable._odptool,
+        executable = odptool(ctx),
         arguments = [args],
         inputs = depset([spec, launcher] + extra, transitive = [info.default_runfiles.files]),
         outputs = [outs[layer] for layer in _LAYERS],
@@ -232,13 +233,8 @@ of them as an `OdpLayerInfo`.""",
         "package_repos": attr.string_list(
             doc = "Repositories whose runfiles form the packages layer, in addition to those odptool recognises (`pypi_*`, `pip_*`, bzlmod `...~pip~<hub>_<pkg>`, or holding `site-packages/` or a top-level `*.dist-info`).",
         ),
-        "_odptool": attr.label(
-            default = Label("//tools/cmd/odptool"),
-            executable = True,
-            cfg = "exec",
-        ),
     },
-    toolchains = [_PY_TOOLCHAIN],
+    toolchains = [_PY_TOOLCHAIN, ODPTOOL_TOOLCHAIN],
 )
 
 def _python_layer_impl(ctx):
