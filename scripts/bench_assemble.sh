@@ -41,8 +41,8 @@ for i in 1 2 3 4 5; do
   mklayer "$work/s$i.tar" 10 "s$i"
   mklayer "$work/l$i.tar" 100 "l$i"
 done
-"$odptool" image assemble --out "$work/base50" --compress gzip "$work"/s?.tar >/dev/null
-"$odptool" image assemble --out "$work/base500" --compress gzip "$work"/l?.tar >/dev/null
+"$odptool" image assemble --out "$work/base50" --compression gzip "$work"/s?.tar >/dev/null
+"$odptool" image assemble --out "$work/base500" --compression gzip "$work"/l?.tar >/dev/null
 rm -f "$work"/s?.tar "$work"/l?.tar
 mklayer "$work/layer.tar" 10 new
 gzip -n -1 <"$work/layer.tar" >"$work/layer.tar.gz"

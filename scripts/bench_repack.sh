@@ -62,7 +62,7 @@ bench() {
   run() { echo "xargs -a $work/list -P $jobs -n 1 $work/$1 $work/out-$1"; }
   # odptool is one command, run by xargs directly (it names the layer
   # <package>_<arch>.tar.gz); the two pipelines need their shell.
-  local ours="xargs -a $work/list -P $jobs -n 1 $work/odptool deb repack --gzip --out-dir $work/out-ours"
+  local ours="xargs -a $work/list -P $jobs -n 1 $work/odptool deb repack --compression gzip --out-dir $work/out-ours"
   hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/bench.json" \
     -n odptool "$ours" -n gnu-pipeline "$(run gnu)" -n stream-floor "$(run floor)" >/dev/null
   local so sg

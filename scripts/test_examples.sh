@@ -60,7 +60,7 @@ podman_run() { # ref [podman args] -- [command...]
 load() { # label layout -> prints the local reference
   local label="$1" layout="$2" ref
   ref="localhost/odp-examples/$(echo "${label#//}" | tr ':/' '__'):test"
-  "$odptool" image archive --format docker --tag "$ref" --out "$tmp/image.tar" "$layout" >/dev/null &&
+  "$odptool" image archive --format docker --repo-tag "$ref" --out "$tmp/image.tar" "$layout" >/dev/null &&
     podman load -q -i "$tmp/image.tar" >/dev/null && rm -f "$tmp/image.tar" || return 1
   echo "$ref"
 }

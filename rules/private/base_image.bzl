@@ -1,9 +1,8 @@
 """odp_base_image: a distroless-style base image from Debian package layers."""
 
-load(":deb_layer.bzl", "OdpLayerInfo")
+load(":common.bzl", "COMPRESSIONS", "TOOLCHAINS", "attr_fail", "COMPRESSION_ATTR", "layer_info", "run_odptool", "source_date_epoch", "SOURCE_DATE_EPOCH_ATTR")
 load(":files_layer.bzl", "files_layer_spec", "run_files_layer")
 load(":image.bzl", "odp_image")
-load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
 
 # The users and groups of a distroless base: root and nonroot (65532).
 _PASSWD = """\
@@ -45,7 +44,8 @@ MERGED_USR_LINKS = {
 }
 
 def _odp_base_files_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    kind = "odp_base_files"
+    out = ctx.actions.declare_file(ctx.label.name + COMPRESSIONS[ctx.attr.compression].extension)
     texts = []
     for path, content in [("/etc/passwd", _PASSWD), ("/etc/group", _GROUP), ("/etc/nsswitch.conf", _NSSWITCH)]:
         f = ctx.actions.declare_file("%s/%s" % (ctx.label.name, path.split("/")[-1]))
@@ -55,9 +55,9 @@ def _odp_base_files_impl(ctx):
     symlinks = dict(MERGED_USR_LINKS)
     for path, target in ctx.attr.links.items():
         if path in symlinks:
-            fail("attribute links: %r is one of the merged-/usr links the base makes itself" % path)
+            attr_fail(kind, ctx.label, "links", "%r is one of the merged-/usr links the base makes itself" % path)
         if not path.startswith("/usr/") and not path.startswith("/etc/"):
-            fail("attribute links: %r must be under /usr/ or /etc/ (the top-level directories of a merged-/usr base are links themselves)" % path)
+            attr_fail(kind, ctx.label, "links", "%r must be under /usr/ or /etc/ (the top-level directories of a merged-/usr base are links themselves)" % path)
         symlinks[path] = target
 
     directories = [
@@ -85,8 +85,8 @@ def _odp_base_files_impl(ctx):
         "/home/nonroot": "0700",
     }
     owners = {"/home/nonroot": "65532:65532"}
-    items = files_layer_spec(texts, directories, symlinks, modes, owners)
-    info = run_files_layer(ctx, out, items, [f for _, f in texts], keep_special_bits = True)
+    items = files_layer_spec(kind, ctx.label, texts, directories, symlinks, modes, owners)
+    info = run_files_layer(ctx, kind, out, items, [f for _, f in texts], ctx.attr.compression, keep_special_bits = True)
     return [DefaultInfo(files = depset([out])), info]
 
 odp_base_files = rule(
@@ -98,19 +98,22 @@ odp_base_files = rule(
 -> `usr/...`, and the links of attribute `links`. Returns `OdpLayerInfo`.""",
     attrs = {
         "links": attr.string_dict(doc = "Extra symlinks, image path -> target: the links a package's maintainer scripts would have made (e.g. `update-alternatives`' `/usr/bin/java`)."),
+        "compression": COMPRESSION_ATTR,
+        "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
-    toolchains = [ODPTOOL_TOOLCHAIN],
+    toolchains = TOOLCHAINS,
 )
 
 def _odp_ca_bundle_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".tar")
+    out = ctx.actions.declare_file(ctx.label.name + COMPRESSIONS[ctx.attr.compression].extension)
     args = ctx.actions.args()
     args.add_all(["deb", "cacerts"])
     args.add("--out", out)
-    args.add("--source-date-epoch", "0")
+    args.add("--compression", ctx.attr.compression)
+    args.add("--source-date-epoch", source_date_epoch(ctx, "odp_ca_bundle"))
     args.add(ctx.file.deb)
-    ctx.actions.run(
-        executable = odptool(ctx),
+    run_odptool(
+        ctx,
         arguments = [args],
         inputs = [ctx.file.deb],
         outputs = [out],
@@ -119,7 +122,7 @@ def _odp_ca_bundle_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([out])),
-        OdpLayerInfo(layer = out, media_type = "application/vnd.oci.image.layer.v1.tar"),
+        layer_info(out, ctx.attr.compression),
     ]
 
 odp_ca_bundle = rule(
@@ -134,19 +137,47 @@ skipped. Returns `OdpLayerInfo`.""",
             allow_single_file = [".deb"],
             doc = "The `ca-certificates` `.deb`, e.g. `@java17_debs//ca-certificates:deb`.",
         ),
+        "compression": COMPRESSION_ATTR,
+        "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
-    toolchains = [ODPTOOL_TOOLCHAIN],
+    toolchains = TOOLCHAINS,
 )
 
 # PATH of a Debian system; a scratch image has none.
 DEFAULT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
-def odp_base_image(name, packages, links = {}, ca_certificates = None, env = None, user = "", workdir = "", labels = {}, visibility = None, tags = [], **kwargs):
+def odp_base_image(
+        name,
+        packages,
+        links = {},
+        ca_certificates = None,
+        env = None,
+        user = "",
+        workdir = "",
+        labels = {},
+        exposed_ports = [],
+        platform = "linux/amd64",
+        compression = "none",
+        source_date_epoch = -1,
+        visibility = None,
+        tags = [],
+        **kwargs):
     """A distroless-style base image: a skeleton layer, then one layer per Debian package.
 
     Targets: `NAME` (`odp_image`: the OCI layout), `NAME_files` (the
     skeleton layer, `odp_base_files`), `NAME_ca_bundle` (with
     `ca_certificates`).
+
+    ```starlark
+    odp_base_image(
+        name = "java17",
+        packages = ["@java17_debs//libc6", "@java17_debs//openjdk-17-jre-headless"],
+        links = {"/usr/bin/java": "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"},
+        ca_certificates = "@java17_debs//ca-certificates:deb",
+        user = "65532",
+        workdir = "/home/nonroot",
+    )
+    ```
 
     Args:
       name: target name.
@@ -165,15 +196,23 @@ def odp_base_image(name, packages, links = {}, ca_certificates = None, env = Non
       user: config `User`; default root. `"65532"` for nonroot.
       workdir: config `WorkingDir`.
       labels: config labels.
+      exposed_ports: config `ExposedPorts`.
+      platform: `linux/amd64` (default) or `linux/arm64`.
+      compression: `none` (default) or `gzip`, for the skeleton and CA
+        layers and uncompressed package layers at assembly.
+      source_date_epoch: timestamp of layer entries and the config's
+        `created`; default `--define=SOURCE_DATE_EPOCH`, else 0.
       visibility: of `NAME`.
       tags: Bazel tags of every target.
-      **kwargs: other `odp_image` attributes (`platform`, `compress`, ...).
+      **kwargs: common Bazel attributes of the image target (`testonly`, ...).
     """
     if not packages:
         fail("odp_base_image %s: attribute packages: at least one package layer is needed" % name)
     odp_base_files(
         name = name + "_files",
         links = links,
+        compression = compression,
+        source_date_epoch = source_date_epoch,
         tags = tags + ["manual"],
         visibility = ["//visibility:private"],
     )
@@ -182,6 +221,8 @@ def odp_base_image(name, packages, links = {}, ca_certificates = None, env = Non
         odp_ca_bundle(
             name = name + "_ca_bundle",
             deb = ca_certificates,
+            compression = compression,
+            source_date_epoch = source_date_epoch,
             tags = tags + ["manual"],
             visibility = ["//visibility:private"],
         )
@@ -193,6 +234,10 @@ def odp_base_image(name, packages, links = {}, ca_certificates = None, env = Non
         user = user,
         workdir = workdir,
         labels = labels,
+        exposed_ports = exposed_ports,
+        platform = platform,
+        compression = compression,
+        source_date_epoch = source_date_epoch,
         visibility = visibility,
         tags = tags,
         **kwargs

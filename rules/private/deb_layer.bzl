@@ -1,59 +1,27 @@
 """deb_layer: one deterministic OCI layer from one Debian package."""
 
-load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
-
-OdpLayerInfo = provider(
-    doc = "One OCI layer (a tar, possibly gzip-compressed), as image rules consume it.",
-    fields = {
-        "layer": "File: the layer tar (`.tar` or `.tar.gz`).",
-        "media_type": "string: its OCI media type.",
-    },
-)
-
-_MEDIA_TYPES = {
-    "none": "application/vnd.oci.image.layer.v1.tar",
-    "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
-}
-
-_EXTENSIONS = {
-    "none": ".tar",
-    "gzip": ".tar.gz",
-}
+load(":common.bzl", "COMPRESSIONS", "TOOLCHAINS", "attr_fail", "COMPRESSION_ATTR", "layer_info", "run_odptool", "source_date_epoch", "SOURCE_DATE_EPOCH_ATTR")
 
 def _deb_layer_impl(ctx):
-    # `values` cannot relate two attributes: a level makes sense only for gzip.
-    if ctx.attr.gzip_level and ctx.attr.compression != "gzip":
-        fail("attribute gzip_level: set to %d, but compression is %r; a level applies only to compression = \"gzip\"" % (
-            ctx.attr.gzip_level,
-            ctx.attr.compression,
-        ))
-    if ctx.attr.gzip_level < 0 or ctx.attr.gzip_level > 9:
-        fail("attribute gzip_level: %d is not a gzip level (1-9, or 0 for odptool's default)" % ctx.attr.gzip_level)
-
     # The seed's layer name, <package>_<arch>.tar: the package is the target's
     # name (deb_packages names it so), the arch is the .deb's.
     deb = ctx.file.deb
     fields = deb.basename[:-len(".deb")].split("_")
     arch = fields[-1]
     if len(fields) != 3 or not arch or "." in arch:
-        fail("attribute deb: %s is not named NAME_VERSION_ARCH.deb, so the layer's architecture is unknown" % deb.short_path)
-    out = ctx.actions.declare_file("%s_%s%s" % (ctx.label.name, arch, _EXTENSIONS[ctx.attr.compression]))
+        attr_fail("deb_layer", ctx.label, "deb", "%s is not named NAME_VERSION_ARCH.deb, so the layer's architecture is unknown" % deb.short_path)
+    out = ctx.actions.declare_file("%s_%s%s" % (ctx.label.name, arch, COMPRESSIONS[ctx.attr.compression].extension))
 
     args = ctx.actions.args()
-    args.add("deb")
-    args.add("repack")
+    args.add_all(["deb", "repack"])
     args.add("--out", out)
+    args.add("--compression", ctx.attr.compression)
     args.add("--merged-usr=%s" % ("true" if ctx.attr.merged_usr else "false"))
     args.add("--status-record=%s" % ("true" if ctx.attr.status_record else "false"))
-
-    # Fixed mtime for every entry, whatever the caller's environment.
-    args.add("--source-date-epoch", "0")
-    if ctx.attr.gzip_level:
-        args.add("--gzip-level", str(ctx.attr.gzip_level))
+    args.add("--source-date-epoch", source_date_epoch(ctx, "deb_layer"))
     args.add(deb)
-
-    ctx.actions.run(
-        executable = odptool(ctx),
+    run_odptool(
+        ctx,
         arguments = [args],
         inputs = [deb],
         outputs = [out],
@@ -63,7 +31,7 @@ def _deb_layer_impl(ctx):
     return [
         # runfiles too, so that `data = [":layer"]` makes it available.
         DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out])),
-        OdpLayerInfo(layer = out, media_type = _MEDIA_TYPES[ctx.attr.compression]),
+        layer_info(out, ctx.attr.compression),
     ]
 
 deb_layer = rule(
@@ -73,7 +41,14 @@ deb_layer = rule(
 Runs `odptool deb repack` (sorted entries, fixed mtimes, numeric owners, no
 setuid/setgid/sticky bits, merged /usr, a dpkg status record). `NAME` is the
 target's name; `ARCH` comes from the `.deb` file name. Returns
-`OdpLayerInfo`.""",
+`OdpLayerInfo`.
+
+```starlark
+deb_layer(
+    name = "libc6",
+    deb = "@debs//libc6:deb",
+)
+```""",
     attrs = {
         "deb": attr.label(
             mandatory = True,
@@ -88,15 +63,8 @@ target's name; `ARCH` comes from the `.deb` file name. Returns
             default = True,
             doc = "Add `var/lib/dpkg/status.d/NAME` (+ `.md5sums`) so that scanners see the package.",
         ),
-        "compression": attr.string(
-            default = "none",
-            values = ["none", "gzip"],
-            doc = "`none` writes `NAME_ARCH.tar`, `gzip` writes `NAME_ARCH.tar.gz`.",
-        ),
-        "gzip_level": attr.int(
-            default = 0,
-            doc = "gzip level 1-9; only with `compression = \"gzip\"`. 0: odptool's default.",
-        ),
+        "compression": COMPRESSION_ATTR,
+        "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
-    toolchains = [ODPTOOL_TOOLCHAIN],
+    toolchains = TOOLCHAINS,
 )

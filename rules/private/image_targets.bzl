@@ -3,12 +3,13 @@
 load(":image.bzl", "odp_image")
 load(":push.bzl", "odp_push", "odp_tarball")
 
-def odp_image_targets(name, repository = "", remote_tags = [], locks = [], visibility = None, tags = [], **kwargs):
+def odp_image_targets(name, repository = "", remote_tags = [], repo_tags = [], locks = [], visibility = None, tags = [], **kwargs):
     """Declares `NAME` (odp_image) and its side targets.
 
     * `NAME`: the OCI image layout directory (`bazel-bin/.../NAME`).
     * `NAME.digest`: the manifest digest file (`sha256:...`).
-    * `NAME_tarball`: `NAME_tarball.tar`, a docker-archive for `podman load`.
+    * `NAME_tarball`: `NAME_tarball.tar`, a docker-archive for `podman load`;
+      `bazel run` loads it.
     * `NAME_publish`: `bazel run` pushes the image (`odp_push`).
 
     Side targets are `manual`: `bazel build //...` builds the image, not its
@@ -16,8 +17,10 @@ def odp_image_targets(name, repository = "", remote_tags = [], locks = [], visib
 
     Args:
       name: the image target's name.
-      repository: default push repository `REGISTRY/PATH`.
-      remote_tags: tags the publish target sets.
+      repository: default push repository `REGISTRY/PATH` of `NAME_publish`.
+      remote_tags: tags `NAME_publish` sets.
+      repo_tags: names of the image in `NAME_tarball` (`REPO:TAG`, registry
+        optional); default `NAME:latest`.
       locks: lock files listed in the publish target's provenance.
       visibility: of every target.
       tags: Bazel tags of every target.
@@ -36,11 +39,10 @@ def odp_image_targets(name, repository = "", remote_tags = [], locks = [], visib
         visibility = visibility,
         tags = tags,
     )
-    repo_tag = (repository or "localhost/rules_odp/" + name) + ":" + (remote_tags[0] if remote_tags else "latest")
     odp_tarball(
         name = name + "_tarball",
         image = ":" + name,
-        repo_tag = repo_tag,
+        repo_tags = repo_tags,
         visibility = visibility,
         tags = tags + ["manual"],
     )

@@ -1,21 +1,24 @@
 """odp_normalized_jar: a jar rewritten deterministically by `odptool jar normalize`."""
 
-load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
+load(":common.bzl", "TOOLCHAINS", "attr_fail", "run_odptool", "source_date_epoch", "SOURCE_DATE_EPOCH_ATTR")
+
+_KIND = "odp_normalized_jar"
 
 def _odp_normalized_jar_impl(ctx):
     out = ctx.actions.declare_file(ctx.attr.out or ctx.label.name + ".jar")
     if not out.basename.endswith(".jar"):
-        fail("attribute out: %r must end in .jar" % out.basename)
+        attr_fail(_KIND, ctx.label, "out", "%r must end in .jar" % out.basename)
     args = ctx.actions.args()
     args.add_all(["jar", "normalize"])
     args.add("--out", out)
+    args.add("--source-date-epoch", source_date_epoch(ctx, _KIND))
     for attribute in ctx.attr.drop_manifest_attributes:
         if not attribute or ":" in attribute or " " in attribute:
-            fail("attribute drop_manifest_attributes: %r is not a manifest attribute name" % attribute)
+            attr_fail(_KIND, ctx.label, "drop_manifest_attributes", "%r is not a manifest attribute name" % attribute)
         args.add("--drop-manifest-attr", attribute)
     args.add(ctx.file.jar)
-    ctx.actions.run(
-        executable = odptool(ctx),
+    run_odptool(
+        ctx,
         arguments = [args],
         inputs = [ctx.file.jar],
         outputs = [out],
@@ -26,10 +29,17 @@ def _odp_normalized_jar_impl(ctx):
 
 odp_normalized_jar = rule(
     implementation = _odp_normalized_jar_impl,
-    doc = """A jar rewritten deterministically (`odptool jar normalize`): entries
-sorted with the manifest first, one fixed timestamp, no extra fields,
+    doc = """A jar rewritten deterministically (`odptool jar normalize`): one fixed
+timestamp (`source_date_epoch`, clamped to 1980), no extra fields,
 compression methods kept, volatile manifest attributes (`Build-Jdk`,
-`Built-By`, `Created-By`, ...) removed, nested jars normalised.""",
+`Built-By`, `Created-By`, ...) removed, nested jars normalised.
+
+```starlark
+odp_normalized_jar(
+    name = "app_jar",
+    jar = ":app_deploy.jar",
+)
+```""",
     attrs = {
         "jar": attr.label(
             mandatory = True,
@@ -38,6 +48,7 @@ compression methods kept, volatile manifest attributes (`Build-Jdk`,
         ),
         "out": attr.string(doc = "Output file name; default `NAME.jar`."),
         "drop_manifest_attributes": attr.string_list(doc = "More main-section manifest attributes to remove."),
+        "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
-    toolchains = [ODPTOOL_TOOLCHAIN],
+    toolchains = TOOLCHAINS,
 )

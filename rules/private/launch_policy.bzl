@@ -1,12 +1,9 @@
 """odp_launch_policy: a Confidential Space launch policy for an image's labels."""
 
-OdpLaunchPolicyInfo = provider(
-    doc = "A launch policy file for `odptool image assemble --launch-policy`.",
-    fields = {
-        "json": "File: the policy (the JSON format of package launchpolicy).",
-        "allow_env_override": "list of string: variables the operator may set at run time.",
-    },
-)
+load(":common.bzl", "attr_fail")
+load(":providers.bzl", "OdpLaunchPolicyInfo")
+
+_KIND = "odp_launch_policy"
 
 # The environment variable names the launcher accepts in
 # tee.launch_policy.allow_env_override (POSIX portable names).
@@ -22,15 +19,15 @@ def _odp_launch_policy_impl(ctx):
     seen = {}
     for name in ctx.attr.allow_env_override:
         if not _check_env_name(name):
-            fail("attribute allow_env_override: %r is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" % name)
+            attr_fail(_KIND, ctx.label, "allow_env_override", "%r is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" % name)
         if name in seen:
-            fail("attribute allow_env_override: %r is listed twice" % name)
+            attr_fail(_KIND, ctx.label, "allow_env_override", "%r is listed twice" % name)
         seen[name] = True
     for dest in ctx.attr.allow_mount_destinations:
         if not dest.startswith("/"):
-            fail("attribute allow_mount_destinations: %r is not an absolute path" % dest)
+            attr_fail(_KIND, ctx.label, "allow_mount_destinations", "%r is not an absolute path" % dest)
     if ctx.attr.monitoring_memory_allow and (ctx.attr.hardened_monitoring or ctx.attr.debug_monitoring):
-        fail("attribute monitoring_memory_allow: the legacy field cannot be combined with hardened_monitoring / debug_monitoring (the launcher refuses both)")
+        attr_fail(_KIND, ctx.label, "monitoring_memory_allow", "the legacy field cannot be combined with hardened_monitoring / debug_monitoring (the launcher refuses both)")
 
     # Only the fields that are set: the rendered labels are exactly these.
     policy = {}

@@ -6,18 +6,15 @@
 # --record FILE, --provenance FILE, --source-revision REV, ...
 set -euo pipefail
 
-# `bazel run` starts this in its runfiles tree; relative paths are resolved
+# `bazel run` starts this in its runfiles tree; runfiles paths are resolved
 # there, then the user's working directory is restored so that --record and
 # --provenance paths mean what the user typed.
 runfiles="${RUNFILES_DIR:-$0.runfiles}"
 resolve() {
-  local p="$1"
-  if [[ -e "$p" ]]; then
-    echo "$(cd "$(dirname "$p")" && pwd)/$(basename "$p")"
-  elif [[ -e "$runfiles/{{WORKSPACE}}/$p" ]]; then
-    echo "$runfiles/{{WORKSPACE}}/$p"
+  if [[ -e "$runfiles/$1" ]]; then
+    echo "$runfiles/$1"
   else
-    echo "odp_push {{LABEL}}: $p not found (run it with bazel run)" >&2
+    echo "odp_push {{LABEL}}: $1 not found in $runfiles (run it with bazel run)" >&2
     exit 1
   fi
 }

@@ -8,42 +8,19 @@ the runfiles as the JSON spec of `odptool layer runfiles --spec` and runs it
 once for the three layers.
 """
 
-load(":deb_layer.bzl", "OdpLayerInfo")
+load(":common.bzl", "COMPRESSIONS", "TOOLCHAINS", "attr_fail", "check_image_dir", "check_service", "COMPRESSION_ATTR", "layer_info", "run_odptool", "source_date_epoch", "SOURCE_DATE_EPOCH_ATTR")
 load(":image_targets.bzl", "odp_image_targets")
-load(":toolchain.bzl", "ODPTOOL_TOOLCHAIN", "odptool")
+load(":providers.bzl", "OdpPythonLayersInfo")
 
 _PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
 
-_LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"
+_KIND = "python_layers"
 
 _LAYERS = ["interpreter", "packages", "app"]
 
-OdpPythonLayersInfo = provider(
-    doc = "The three layers of a py_binary, as `odptool layer runfiles` writes them.",
-    fields = {
-        "interpreter": "File: `interpreter_layer.tar`, `<service>/<service>.runfiles/<interpreter repository>/**`.",
-        "packages": "File: `packages_layer.tar`, `<service>/<service>.runfiles/<package repositories>/**`.",
-        "app": "File: `app_layer.tar`, the launcher, the runfiles manifest and every other runfile.",
-        "spec": "File: the runfiles spec given to odptool (for debugging and tests).",
-        "media_type": "string: the layers' OCI media type.",
-    },
-)
-
-def check_python_service(attr, service):
-    """Fails unless `service` can name the image directory /<service>/ and its launcher."""
-    if not service:
-        fail("attribute %s: empty" % attr)
-    for c in service.elems():
-        if not (c.islower() or c.isdigit() or c in "_-"):
-            fail("attribute %s: %r may hold only a-z, 0-9, _ and - (it names the directory /<service>/ and the launcher /<service>/<service>)" % (attr, service))
-
-def _check_repo_name(attr, name):
-    # Apparent (WORKSPACE) and canonical (bzlmod: ~ or +) repository names.
-    if not name or name in (".", ".."):
-        fail("attribute %s: %r is not a repository name" % (attr, name))
-    for c in name.elems():
-        if not (c.isalnum() or c in "_-.~+"):
-            fail("attribute %s: %r is not a repository name (letters, digits, _ - . ~ +; no @ or /)" % (attr, name))
+def _repo_of(target):
+    """The canonical name of the repository a label points into ("" for the main one)."""
+    return target.label.workspace_name
 
 def _rpath(workspace, short_path):
     """The runfiles path of a short_path: `../repo/x` is `repo/x`."""
@@ -108,11 +85,15 @@ def _toolchain_interpreter(ctx):
 
 def _python_layers_impl(ctx):
     service = ctx.attr.service or ctx.attr.binary.label.name
-    check_python_service("service", service)
+    check_service(_KIND, ctx.label, service)
+    directory = ctx.attr.directory or "/" + service
+    check_image_dir(_KIND, ctx.label, "directory", directory)
+    if directory == "/":
+        attr_fail(_KIND, ctx.label, "directory", "\"/\" is not allowed: the runfiles need a directory of their own")
     info = ctx.attr.binary[DefaultInfo]
     launcher = info.files_to_run.executable
     if launcher == None:
-        fail("attribute binary: %s has no executable (want a py_binary)" % ctx.attr.binary.label)
+        attr_fail(_KIND, ctx.label, "binary", "%s has no executable (want a py_binary)" % ctx.attr.binary.label)
     workspace = ctx.workspace_name
     files, extra = _runfiles_spec(workspace, info.default_runfiles)
 
@@ -129,14 +110,14 @@ def _python_layers_impl(ctx):
             repos[f["rpath"].split("/")[0]] = True
     have = ", ".join(sorted(repos))
 
-    interpreter_repo = ctx.attr.interpreter_repo
+    interpreter_repo = ""
     no_interpreter = False
-    if interpreter_repo:
-        _check_repo_name("interpreter_repo", interpreter_repo)
-        if interpreter_repo == workspace:
-            fail("attribute interpreter_repo: %r is the main repository, not an interpreter" % interpreter_repo)
+    if ctx.attr.interpreter_repo:
+        interpreter_repo = _repo_of(ctx.attr.interpreter_repo)
+        if not interpreter_repo or interpreter_repo == workspace:
+            attr_fail(_KIND, ctx.label, "interpreter_repo", "%s is in the main repository, not an interpreter's" % ctx.attr.interpreter_repo.label)
         if interpreter_repo not in repos:
-            fail("attribute interpreter_repo: %r has no runfiles in %s (its repositories: %s)" % (interpreter_repo, ctx.attr.binary.label, have))
+            attr_fail(_KIND, ctx.label, "interpreter_repo", "repository %r (of %s) has no runfiles in %s (its repositories: %s)" % (interpreter_repo, ctx.attr.interpreter_repo.label, ctx.attr.binary.label, have))
     else:
         repo, hermetic = _toolchain_interpreter(ctx)
         if not hermetic:
@@ -146,56 +127,58 @@ def _python_layers_impl(ctx):
         # Otherwise the binary does not run the toolchain's interpreter
         # (another configuration or runtime): odptool recognises it by name.
 
-    seen = {}
-    for repo in ctx.attr.package_repos:
-        _check_repo_name("package_repos", repo)
-        if repo in seen:
-            fail("attribute package_repos: %r is listed twice" % repo)
-        seen[repo] = True
-        if repo == workspace:
-            fail("attribute package_repos: %r is the main repository; its files belong to the app layer" % repo)
+    package_repos = []
+    for target in ctx.attr.package_repos:
+        repo = _repo_of(target)
+        if not repo or repo == workspace:
+            attr_fail(_KIND, ctx.label, "package_repos", "%s is in the main repository; its files belong to the app layer" % target.label)
+        if repo in package_repos:
+            attr_fail(_KIND, ctx.label, "package_repos", "repository %r is given twice" % repo)
         if repo == interpreter_repo:
-            fail("attribute package_repos: %r is the interpreter repository" % repo)
+            attr_fail(_KIND, ctx.label, "package_repos", "repository %r is the interpreter repository" % repo)
         if repo not in repos:
-            fail("attribute package_repos: %r has no runfiles in %s (its repositories: %s)" % (repo, ctx.attr.binary.label, have))
+            attr_fail(_KIND, ctx.label, "package_repos", "repository %r (of %s) has no runfiles in %s (its repositories: %s)" % (repo, target.label, ctx.attr.binary.label, have))
+        package_repos.append(repo)
 
     spec = ctx.actions.declare_file(ctx.label.name + "/runfiles_spec.json")
-    ctx.actions.write(spec, json.encode({
+    spec_json = {
         "service": service,
         "workspace": workspace,
         "interpreter_repo": interpreter_repo,
-        "package_repos": ctx.attr.package_repos,
+        "package_repos": package_repos,
         "launcher": launcher.path,
         "files": files,
-    }))
+    }
+    if ctx.attr.directory:
+        spec_json["directory"] = directory
+    ctx.actions.write(spec, json.encode(spec_json))
+    extension = COMPRESSIONS[ctx.attr.compression].extension
     outs = {
-        layer: ctx.actions.declare_file("%s/%s_layer.tar" % (ctx.label.name, layer))
+        layer: ctx.actions.declare_file("%s/%s_layer%s" % (ctx.label.name, layer, extension))
         for layer in _LAYERS
     }
 
     args = ctx.actions.args()
     args.add_all(["layer", "runfiles"])
     args.add("--spec", spec)
-    args.add("--service", service)
     args.add("--interpreter-out", outs["interpreter"])
     args.add("--packages-out", outs["packages"])
     args.add("--app-out", outs["app"])
-
-    # Fixed mtime for every entry, whatever the caller's environment.
-    args.add("--source-date-epoch", "0")
+    args.add("--compression", ctx.attr.compression)
+    args.add("--source-date-epoch", source_date_epoch(ctx, _KIND))
     if no_interpreter:
         args.add("--no-interpreter")
 
     # Build-machine paths (the execroot or sandbox, the output base, the
     # checkout) are derived by odptool from the sources' paths and refused
     # in every layer; nothing to pass.
-    ctx.actions.run(
-        executable = odptool(ctx),
+    run_odptool(
+        ctx,
         arguments = [args],
         inputs = depset([spec, launcher] + extra, transitive = [info.default_runfiles.files]),
         outputs = [outs[layer] for layer in _LAYERS],
         mnemonic = "OdpPythonLayers",
-        progress_message = "Splitting the runfiles of %s into layers for /%s/" % (ctx.attr.binary.label, service),
+        progress_message = "Splitting the runfiles of %s into layers for %s/" % (ctx.attr.binary.label, directory),
     )
     return [
         DefaultInfo(files = depset([outs[layer] for layer in _LAYERS])),
@@ -205,7 +188,7 @@ def _python_layers_impl(ctx):
             packages = outs["packages"],
             app = outs["app"],
             spec = spec,
-            media_type = _LAYER_MEDIA_TYPE,
+            media_type = COMPRESSIONS[ctx.attr.compression].media_type,
         ),
     ]
 
@@ -214,9 +197,10 @@ python_layers = rule(
     doc = """The interpreter, packages and app layers of a py_binary (`odptool layer runfiles`).
 
 Outputs `NAME/interpreter_layer.tar`, `NAME/packages_layer.tar`,
-`NAME/app_layer.tar` (and `NAME/runfiles_spec.json`, output group
-`runfiles_spec`). Returns `OdpPythonLayersInfo`; `python_layer` picks one
-of them as an `OdpLayerInfo`.""",
+`NAME/app_layer.tar` (`.tar.gz` with `compression = "gzip"`; and
+`NAME/runfiles_spec.json`, output group `runfiles_spec`). Returns
+`OdpPythonLayersInfo`; `python_layer` picks one of them as an
+`OdpLayerInfo`.""",
     attrs = {
         "binary": attr.label(
             mandatory = True,
@@ -225,24 +209,30 @@ of them as an `OdpLayerInfo`.""",
             doc = "The py_binary. Its runfiles (`DefaultInfo.default_runfiles`) and launcher (`files_to_run.executable`) are split.",
         ),
         "service": attr.string(
-            doc = "Directory `/<service>/` and launcher `/<service>/<service>` in the image (a-z, 0-9, _ and -). Default: the binary's name.",
+            doc = "Name of the launcher `<directory>/<service>` in the image (a-z, 0-9, _ and -). Default: the binary's name.",
         ),
-        "interpreter_repo": attr.string(
-            doc = "The repository whose runfiles form the interpreter layer. Default: the Python toolchain's interpreter repository (`py3_runtime.interpreter`), else a repository odptool recognises by its rules_python name (`python_<triple>`, ...). A toolchain whose runtime is a path on the machine (`interpreter_path`) means no interpreter layer content: the base image's Python runs the app.",
+        "directory": attr.string(
+            doc = "Absolute directory of the launcher and its runfiles in the image. Default `/<service>` (the seed's layout); the real task_builder uses `/python/taskbuilder`.",
         ),
-        "package_repos": attr.string_list(
-            doc = "Repositories whose runfiles form the packages layer, in addition to those odptool recognises (`pypi_*`, `pip_*`, bzlmod `...~pip~<hub>_<pkg>`, or holding `site-packages/` or a top-level `*.dist-info`).",
+        "interpreter_repo": attr.label(
+            doc = "Any target of the repository whose runfiles form the interpreter layer (e.g. `@python_3_11_x86_64-unknown-linux-gnu//:files`); given as a label, so the canonical name is right on every Bazel (`~` on 7.0-7.3, `+` on 8). Default: the Python toolchain's interpreter repository (`py3_runtime.interpreter`), else one odptool recognises by its rules_python name. A toolchain whose runtime is a path on the machine (`interpreter_path`) means an empty interpreter layer: the base image's Python runs the app.",
         ),
+        "package_repos": attr.label_list(
+            doc = "Targets of repositories whose runfiles form the packages layer (e.g. `@pypi_six//:pkg`), in addition to those odptool recognises (`pypi_*`, `pip_*`, bzlmod `...pip...`, or holding `site-packages/` or a top-level `*.dist-info`).",
+        ),
+        "compression": COMPRESSION_ATTR,
+        "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
-    toolchains = [_PY_TOOLCHAIN, ODPTOOL_TOOLCHAIN],
+    toolchains = [_PY_TOOLCHAIN] + TOOLCHAINS,
 )
 
 def _python_layer_impl(ctx):
     info = ctx.attr.layers[OdpPythonLayersInfo]
     layer = getattr(info, ctx.attr.layer)
+    compression = "gzip" if layer.basename.endswith(".gz") else "none"
     return [
         DefaultInfo(files = depset([layer]), runfiles = ctx.runfiles(files = [layer])),
-        OdpLayerInfo(layer = layer, media_type = info.media_type),
+        layer_info(layer, compression),
     ]
 
 python_layer = rule(
@@ -265,7 +255,7 @@ python_layer = rule(
 def _default_service(binary):
     # "//pkg:name" -> "name", "//pkg/name" -> "name", ":name" -> "name".
     if type(binary) != "string":
-        fail("attribute binary: must be a label string, got %r" % (binary,))
+        fail("odp_python_image: attribute binary must be a label string, got %r" % (binary,))
     return binary.split(":")[-1] if ":" in binary else binary.rstrip("/").split("/")[-1]
 
 def odp_python_image(
@@ -273,75 +263,109 @@ def odp_python_image(
         binary,
         base = None,
         service = "",
+        directory = "",
+        interpreter_repo = None,
+        package_repos = [],
+        layers = [],
+        entrypoint = None,
+        cmd = [],
+        workdir = "",
+        user = "",
         env = {},
+        exposed_ports = [],
         labels = {},
         launch_policy = None,
-        interpreter_repo = "",
-        package_repos = [],
-        cmd = [],
-        user = "",
-        workdir = "",
+        platform = "linux/amd64",
+        compression = "none",
+        source_date_epoch = -1,
         repository = "",
         remote_tags = [],
+        repo_tags = [],
         locks = [],
         visibility = None,
         tags = [],
         **kwargs):
     """A Python workload image as in the seed: base, interpreter, packages and app layers.
 
-    The py_binary's runfiles land under `/<service>/`: the interpreter
-    layer holds `<service>/<service>.runfiles/<interpreter repository>/**`,
-    the packages layer the pip package repositories
-    (`<service>/<service>.runfiles/pypi_*/**`), the app layer the launcher
-    `/<service>/<service>`, the runfiles manifest (rewritten to in-image
-    paths) and every other runfile. A code change rebuilds only the app
-    layer. The entrypoint is `/<service>/<service>`: Bazel's launcher stub.
-    The base image runs it: it must have the interpreter of the stub's
-    shebang (the toolchain's `stub_shebang`; Bazel's default
-    `#!/usr/bin/env python3` needs `/usr/bin/env`) and the modules the stub
-    imports (`shutil`, `tempfile`, `zipfile`: on Debian, libpython3.X-stdlib,
-    not only python3.X-minimal). The stub then execs the interpreter of the
-    runfiles, which runs the app.
+    The py_binary's runfiles land under `DIRECTORY/` (default
+    `/<service>/`): the interpreter layer holds
+    `DIRECTORY/<service>.runfiles/<interpreter repository>/**`, the packages
+    layer the pip package repositories
+    (`DIRECTORY/<service>.runfiles/pypi_*/**`), the app layer the launcher
+    `DIRECTORY/<service>`, the runfiles manifest (rewritten to in-image
+    paths) and every other runfile. `layers` go between the packages and the
+    app layer. A code change rebuilds only the app layer. The entrypoint is
+    `DIRECTORY/<service>`: Bazel's launcher stub. The base image runs it: it
+    must have the interpreter of the stub's shebang (the toolchain's
+    `stub_shebang`; Bazel's default `#!/usr/bin/env python3` needs
+    `/usr/bin/env`) and the modules the stub imports (`shutil`, `tempfile`,
+    `zipfile`: on Debian, libpython3.X-stdlib, not only python3.X-minimal).
+    The stub then execs the interpreter of the runfiles, which runs the app.
 
     Targets: `NAME` (OCI layout), `NAME.digest`, `NAME_tarball`,
     `NAME_publish` (see `odp_image_targets`), and manual helpers
     `NAME_layers` (the three layer tars) and `NAME_interpreter`,
     `NAME_packages`, `NAME_app` (one `OdpLayerInfo` each).
 
+    ```starlark
+    odp_python_image(
+        name = "task_builder_image",
+        binary = ":task_builder",          # a py_binary
+        directory = "/python/taskbuilder", # entrypoint /python/taskbuilder/task_builder
+        base = "//bases:python311",
+    )
+    ```
+
     Args:
       name: image target name, e.g. `task_builder_image`.
       binary: the py_binary (a label string).
       base: base image that can run the launcher stub (see above): an
         `odp_base_image`, an `odp_image` or an OCI layout directory.
-      service: service name, e.g. `task_builder`; names `/<service>/` and
-        the entrypoint. Default: the binary's name.
+      service: name of the launcher; default the binary's name.
+      directory: absolute directory of the launcher in the image; default
+        `/<service>`.
+      interpreter_repo: a target of the interpreter repository (a label);
+        default: the Python toolchain's (see `python_layers`).
+      package_repos: targets of more repositories for the packages layer.
+      layers: more layers (`OdpLayerInfo` or `.tar`/`.tar.gz`), after the
+        packages layer, before the app layer.
+      entrypoint: config `Entrypoint`; default `[DIRECTORY/<service>]`.
+      cmd: config `Cmd` (arguments after the entrypoint).
+      workdir: config `WorkingDir`; empty keeps the base's.
+      user: config `User`; empty keeps the base's.
       env: environment variables baked into the image (never one the
         launch policy lets the operator override).
+      exposed_ports: config `ExposedPorts` (`"8082"` or `"8082/tcp"`).
       labels: config labels (`tee.*` only through `launch_policy`).
       launch_policy: an `odp_launch_policy` for Confidential Space images.
-      interpreter_repo: the interpreter repository; default: the Python
-        toolchain's (see `python_layers`).
-      package_repos: more repositories for the packages layer.
-      cmd: config `Cmd` (arguments after the entrypoint).
-      user: config `User`; empty keeps the base's.
-      workdir: config `WorkingDir`; empty keeps the base's.
+      platform: `linux/amd64` (default) or `linux/arm64`.
+      compression: `none` (default) or `gzip`, for the three layers.
+      source_date_epoch: timestamp of layer entries and the config's
+        `created`; default `--define=SOURCE_DATE_EPOCH`, else 0.
       repository: default push repository of `NAME_publish`.
       remote_tags: tags `NAME_publish` sets.
+      repo_tags: names in `NAME_tarball` (`REPO:TAG`); default `NAME:latest`.
       locks: lock files listed in the publish provenance.
       visibility: of the public targets.
       tags: Bazel tags of every target.
-      **kwargs: other `odp_image` attributes (`platform`, `compress`, `source_date_epoch`).
+      **kwargs: common Bazel attributes of the image target (`testonly`, ...).
     """
+    kind = "odp_python_image"
     if base == None:
-        fail("odp_python_image %s: attribute base is mandatory (an image whose python3 can run Bazel's launcher stub)" % name)
+        fail("%s %s: attribute base is mandatory (an image whose python3 can run Bazel's launcher stub)" % (kind, name))
     service = service or _default_service(binary)
-    check_python_service("service", service)
+    check_service(kind, name, service)
+    if directory:
+        check_image_dir(kind, name, "directory", directory)
     python_layers(
         name = name + "_layers",
         binary = binary,
         service = service,
+        directory = directory,
         interpreter_repo = interpreter_repo,
         package_repos = package_repos,
+        compression = compression,
+        source_date_epoch = source_date_epoch,
         visibility = ["//visibility:private"],
         tags = tags + ["manual"],
     )
@@ -356,16 +380,21 @@ def odp_python_image(
     odp_image_targets(
         name = name,
         base = base,
-        layers = [":%s_%s" % (name, layer) for layer in _LAYERS],
-        entrypoint = ["/%s/%s" % (service, service)],
+        layers = [":%s_interpreter" % name, ":%s_packages" % name] + layers + [":%s_app" % name],
+        entrypoint = entrypoint if entrypoint != None else ["%s/%s" % (directory or "/" + service, service)],
         cmd = cmd,
-        env = env,
-        labels = labels,
-        user = user,
         workdir = workdir,
+        user = user,
+        env = env,
+        exposed_ports = exposed_ports,
+        labels = labels,
         launch_policy = launch_policy,
+        platform = platform,
+        compression = compression,
+        source_date_epoch = source_date_epoch,
         repository = repository,
         remote_tags = remote_tags,
+        repo_tags = repo_tags,
         locks = locks,
         visibility = visibility,
         tags = tags,

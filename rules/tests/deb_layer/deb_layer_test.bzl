@@ -55,6 +55,8 @@ def deb_layer_test_suite(name):
             "repack",
             "--out",
             "OUT",
+            "--compression",
+            "none",
             "--merged-usr=true",
             "--status-record=true",
             "--source-date-epoch",
@@ -66,9 +68,9 @@ def deb_layer_test_suite(name):
         name = "gz",
         deb = deb,
         compression = "gzip",
-        gzip_level = 9,
         merged_usr = False,
         status_record = False,
+        source_date_epoch = 1700000000,
         tags = ["manual"],
     )
     _action_test(
@@ -81,34 +83,27 @@ def deb_layer_test_suite(name):
             "repack",
             "--out",
             "OUT",
+            "--compression",
+            "gzip",
             "--merged-usr=false",
             "--status-record=false",
             "--source-date-epoch",
-            "0",
-            "--gzip-level",
-            "9",
+            "1700000000",
         ],
     )
 
-    deb_layer(name = "level_without_gzip", deb = deb, gzip_level = 6, tags = ["manual"])
+    deb_layer(name = "bad_epoch", deb = deb, source_date_epoch = -2, tags = ["manual"])
     _failure_test(
-        name = "level_without_gzip_test",
-        target_under_test = ":level_without_gzip",
-        want_message = "attribute gzip_level: set to 6, but compression is \"none\"",
-    )
-
-    deb_layer(name = "bad_level", deb = deb, compression = "gzip", gzip_level = 10, tags = ["manual"])
-    _failure_test(
-        name = "bad_level_test",
-        target_under_test = ":bad_level",
-        want_message = "attribute gzip_level: 10 is not a gzip level",
+        name = "bad_epoch_test",
+        target_under_test = ":bad_epoch",
+        want_message = "deb_layer //rules/tests/deb_layer:bad_epoch: attribute source_date_epoch: -2 is not in [0, 8589934591] (or -1 for the default)",
     )
 
     deb_layer(name = "no_arch", deb = ":fake-no-arch.deb", tags = ["manual"])
     _failure_test(
         name = "no_arch_test",
         target_under_test = ":no_arch",
-        want_message = "attribute deb: rules/tests/deb_layer/fake-no-arch.deb is not named NAME_VERSION_ARCH.deb",
+        want_message = "deb_layer //rules/tests/deb_layer:no_arch: attribute deb: rules/tests/deb_layer/fake-no-arch.deb is not named NAME_VERSION_ARCH.deb",
     )
 
     native.test_suite(
@@ -116,8 +111,7 @@ def deb_layer_test_suite(name):
         tests = [
             ":plain_test",
             ":gz_test",
-            ":level_without_gzip_test",
-            ":bad_level_test",
+            ":bad_epoch_test",
             ":no_arch_test",
         ],
     )

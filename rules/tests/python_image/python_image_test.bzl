@@ -2,8 +2,7 @@
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
 load("@rules_python//python:defs.bzl", "py_binary", "py_runtime", "py_runtime_pair")
-load("//rules/private:deb_layer.bzl", "OdpLayerInfo")
-load("//rules/private:python_image.bzl", "OdpPythonLayersInfo", "python_layer", "python_layers")
+load("//rules:defs.bzl", "OdpLayerInfo", "OdpPythonLayersInfo", "python_layer", "python_layers")
 
 _INTERPRETER = "python_x86_64-unknown-linux-gnu"
 _PKG = "rules/tests/python_image"
@@ -73,7 +72,8 @@ def _spec_test_impl(ctx):
     outs = [info.interpreter, info.packages, info.app]
     asserts.equals(env, ["interpreter_layer.tar", "packages_layer.tar", "app_layer.tar"], [f.basename for f in outs])
     asserts.equals(env, sorted([f.path for f in outs]), sorted([f.path for f in action.outputs.to_list()]))
-    want = ["layer", "runfiles", "--spec", info.spec.path, "--service", ctx.attr.want_service, "--interpreter-out", outs[0].path, "--packages-out", outs[1].path, "--app-out", outs[2].path, "--source-date-epoch", "0"]
+    asserts.equals(env, ctx.attr.want_directory, spec.get("directory", ""))
+    want = ["layer", "runfiles", "--spec", info.spec.path, "--interpreter-out", outs[0].path, "--packages-out", outs[1].path, "--app-out", outs[2].path, "--compression", "none", "--source-date-epoch", ctx.attr.want_epoch]
     asserts.equals(env, want, action.argv[1:])
     asserts.true(env, action.argv[0].endswith("odptool"), "argv[0] %r is not odptool" % action.argv[0])
 
@@ -91,6 +91,8 @@ _spec_test = analysistest.make(
     _spec_test_impl,
     attrs = {
         "want_service": attr.string(),
+        "want_directory": attr.string(),
+        "want_epoch": attr.string(default = "0"),
         "want_interpreter_repo": attr.string(),
         "want_package_repos": attr.string_list(),
     },
@@ -163,18 +165,24 @@ def python_image_test_suite(name):
     )
     tests.append(":default_test")
 
+    # Repositories given as labels (canonical names differ between Bazel
+    # versions), a nested directory as the real task_builder's, a timestamp.
     python_layers(
         name = "explicit",
         binary = ":app",
         service = "task-builder_2",
-        interpreter_repo = _INTERPRETER,
-        package_repos = ["pypi_six"],
+        directory = "/python/taskbuilder",
+        interpreter_repo = "@%s//:files" % _INTERPRETER,
+        package_repos = ["@pypi_six//:pkg"],
+        source_date_epoch = 1700000000,
         tags = ["manual"],
     )
     _spec_test(
         name = "explicit_test",
         target_under_test = ":explicit",
         want_service = "task-builder_2",
+        want_directory = "/python/taskbuilder",
+        want_epoch = "1700000000",
         want_interpreter_repo = _INTERPRETER,
         want_package_repos = ["pypi_six"],
     )
@@ -207,14 +215,17 @@ def python_image_test_suite(name):
 
     # Bad attribute values fail at analysis, naming the attribute.
     for case, kwargs, message in [
-        ("bad_service", {"service": "Task/Builder"}, "attribute service: \"Task/Builder\" may hold only a-z, 0-9, _ and -"),
+        ("bad_service", {"service": "Task/Builder"}, "python_layers //%s:bad_service: attribute service: \"Task/Builder\" may hold only a-z, 0-9, _ and -" % _PKG),
         ("dot_service", {"service": ".."}, "attribute service: \"..\" may hold only"),
-        ("bad_interpreter_repo", {"interpreter_repo": "@python"}, "attribute interpreter_repo: \"@python\" is not a repository name"),
-        ("missing_interpreter_repo", {"interpreter_repo": "python_3_10_x86_64-unknown-linux-gnu"}, "attribute interpreter_repo: \"python_3_10_x86_64-unknown-linux-gnu\" has no runfiles in"),
-        ("twice_package_repos", {"package_repos": ["pypi_six", "pypi_six"]}, "attribute package_repos: \"pypi_six\" is listed twice"),
-        ("interpreter_as_package", {"package_repos": [_INTERPRETER]}, "attribute package_repos: \"%s\" is the interpreter repository" % _INTERPRETER),
-        ("missing_package_repo", {"package_repos": ["pypi_requests"]}, "attribute package_repos: \"pypi_requests\" has no runfiles in"),
-        ("bad_package_repo", {"package_repos": ["pypi/six"]}, "attribute package_repos: \"pypi/six\" is not a repository name"),
+        ("relative_directory", {"directory": "python/taskbuilder"}, "attribute directory: \"python/taskbuilder\" must be an absolute, clean path"),
+        ("root_directory", {"directory": "/"}, "attribute directory: \"/\" is not allowed"),
+        ("main_interpreter_repo", {"interpreter_repo": ":app"}, "attribute interpreter_repo: //%s:app is in the main repository" % _PKG),
+        ("missing_interpreter_repo", {"interpreter_repo": "@bazel_tools//tools/python:toolchain_type"}, "attribute interpreter_repo: repository \"bazel_tools\" (of @bazel_tools//tools/python:toolchain_type) has no runfiles in"),
+        ("twice_package_repos", {"package_repos": ["@pypi_six//:pkg", "@pypi_six//:site_packages"]}, "attribute package_repos: repository \"pypi_six\" is given twice"),
+        ("interpreter_as_package", {"package_repos": ["@%s//:files" % _INTERPRETER]}, "attribute package_repos: repository \"%s\" is the interpreter repository" % _INTERPRETER),
+        ("missing_package_repo", {"package_repos": ["@bazel_tools//tools/python:toolchain_type"]}, "attribute package_repos: repository \"bazel_tools\" (of @bazel_tools//tools/python:toolchain_type) has no runfiles in"),
+        ("main_package_repo", {"package_repos": [":links"]}, "attribute package_repos: //%s:links is in the main repository" % _PKG),
+        ("bad_epoch", {"source_date_epoch": -2}, "attribute source_date_epoch: -2 is not in"),
     ]:
         python_layers(name = case, binary = ":app", tags = ["manual"], **kwargs)
         _failure_test(name = case + "_test", target_under_test = ":" + case, want_message = message)

@@ -62,7 +62,8 @@ func (e *Env) getenv(key string) string {
 	return e.Getenv(key)
 }
 
-// Command is one `odptool <noun> <verb>`.
+// Command is one `odptool <noun> <verb>`, or a one-word command
+// (`odptool version`) when Verb is empty.
 type Command struct {
 	Noun, Verb string
 	// Args is the synopsis after the flags, e.g. "[flags] IN.deb".
@@ -79,7 +80,7 @@ type Command struct {
 var commands = map[string]*Command{}
 
 func register(c *Command) {
-	key := c.Noun + " " + c.Verb
+	key := strings.TrimSpace(c.Noun + " " + c.Verb)
 	if _, dup := commands[key]; dup {
 		panic("cli: duplicate command " + key)
 	}
@@ -100,6 +101,9 @@ func RunEnv(args []string, env *Env) error {
 		}
 		return nil
 	}
+	if one, ok := commands[args[0]]; ok && one.Verb == "" {
+		return runCommand(one, args[1:], env)
+	}
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
 		if nounExists(args[0]) {
 			printOverview(env.Stderr)
@@ -114,7 +118,11 @@ func RunEnv(args []string, env *Env) error {
 		fmt.Fprintf(env.Stderr, "odptool: unknown command %q (run 'odptool help')\n", args[0]+" "+args[1])
 		return ErrUsage
 	}
-	name := "odptool " + cmd.Noun + " " + cmd.Verb
+	return runCommand(cmd, args[2:], env)
+}
+
+func runCommand(cmd *Command, args []string, env *Env) error {
+	name := strings.TrimSpace("odptool " + cmd.Noun + " " + cmd.Verb)
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	run := cmd.Flags(fs, env)
@@ -131,7 +139,7 @@ func RunEnv(args []string, env *Env) error {
 	// The flag package would print the usage itself on -help and on errors;
 	// we print it once, to stdout for -help and to stderr otherwise.
 	fs.Usage = func() {}
-	if err := fs.Parse(args[2:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(env.Stdout)
 			return nil

@@ -23,7 +23,7 @@ Each certificate file must be one PEM CERTIFICATE block that Go's
 crypto/x509 parses; anything else, or a package without certificates, is
 an error naming the file, and no output is left behind.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
-			out := fs.String("out", "", "output layer; *.tar is uncompressed, *.tar.gz gzip")
+			out := fs.String("out", "", "output layer, *.tar (or *.tar.gz with --compression gzip)")
 			lf := layerFlags(fs, env)
 			return func(args []string) error {
 				if len(args) != 1 {

@@ -32,7 +32,7 @@ func TestDebCacerts(t *testing.T) {
 	var blobs [2][]byte
 	for i := range blobs {
 		out := filepath.Join(dir, "ca"+string(rune('0'+i))+".tar.gz")
-		stdout, stderr, err := runDebCacerts(t, map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, "--out", out, deb)
+		stdout, stderr, err := runDebCacerts(t, map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, "--compression", "gzip", "--out", out, deb)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
 		}
@@ -80,7 +80,9 @@ func TestDebCacertsErrors(t *testing.T) {
 	}{
 		{"no deb", []string{"--out", out}, true, "want exactly one .deb"},
 		{"no out", []string{notDeb}, true, "--out is required"},
-		{"bad suffix", []string{"--out", filepath.Join(dir, "out.zip"), notDeb}, false, "cannot tell the layer format"},
+		{"name says gzip", []string{"--out", filepath.Join(dir, "out.tar.gz"), notDeb}, false, "ends in .gz but --compression is none"},
+		{"name says tar", []string{"--compression", "gzip", "--out", filepath.Join(dir, "out.tar"), notDeb}, false, "ends in .tar but --compression is gzip"},
+		{"bad compression", []string{"--compression", "xz", "--out", filepath.Join(dir, "out.tar"), notDeb}, false, "unknown compression \"xz\""},
 		{"bad epoch", []string{"--source-date-epoch", "yesterday", "--out", out, notDeb}, false, "--source-date-epoch"},
 		{"not a deb", []string{"--out", out, notDeb}, false, "not.deb"},
 	} {

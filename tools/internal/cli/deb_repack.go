@@ -17,7 +17,7 @@ const repackMemoryLimit = 2 << 30
 func init() {
 	register(&Command{
 		Noun: "deb", Verb: "repack",
-		Args:    "--out LAYER.tar[.gz] | --out-dir DIR [flags] IN.deb",
+		Args:    "--out LAYER.tar[.gz] | --out-dir DIR [--compression none|gzip] [flags] IN.deb",
 		Summary: "repack a Debian package into one deterministic layer",
 		Help: `Repacks the files of a .deb (its data.tar) into one layer: entries sorted,
 mtime fixed, owners numeric, setuid/setgid/sticky dropped unless
@@ -30,9 +30,8 @@ paths, hard links to non-earlier entries, writes through symlinks, xattrs,
 bad compression, size bombs) are refused with an error naming the package
 and entry; no output is left behind.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
-			out := fs.String("out", "", "output layer; *.tar is uncompressed, *.tar.gz gzip")
+			out := fs.String("out", "", "output layer, *.tar (or *.tar.gz with --compression gzip)")
 			outDir := fs.String("out-dir", "", "write <package>_<arch>.tar[.gz] into this directory instead of --out")
-			gz := fs.Bool("gzip", false, "with --out-dir: write .tar.gz")
 			merged := fs.Bool("merged-usr", true, "rewrite bin/, sbin/, lib*/ to usr/ for merged-/usr bases")
 			status := fs.Bool("status-record", true, "add var/lib/dpkg/status.d/<package> for scanners")
 			lf := layerFlags(fs, env)
@@ -59,10 +58,7 @@ and entry; no output is left behind.`,
 					if err != nil || !st.IsDir() {
 						return fmt.Errorf("--out-dir %q is not a directory", *outDir)
 					}
-					target = "layer.tar"
-					if *gz {
-						target += ".gz"
-					}
+					target = ""
 				}
 				lopts, err := lf.options(target)
 				if err != nil {

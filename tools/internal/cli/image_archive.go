@@ -10,15 +10,18 @@ func init() {
 	register(&Command{
 		Noun:    "image",
 		Verb:    "archive",
-		Args:    "--format docker|oci [--tag REPO:TAG] --out FILE LAYOUT",
+		Args:    "--format docker|oci [--repo-tag REPO:TAG]... --out FILE LAYOUT",
 		Summary: "write an OCI layout as a docker-archive or oci-archive tarball",
 		Help: `Writes the layout's one image as a tarball that podman load, docker load and
-skopeo read: the same deterministic bytes image assemble writes with
---docker-archive or --oci-archive. Blobs are verified while they are
-streamed; on any error nothing is left at --out.`,
+skopeo read, with deterministic bytes. A docker archive names the image
+by each --repo-tag (REPO:TAG as docker and podman name images, e.g.
+aggregator_image:latest or registry.example/odp/aggregator:v1; a name
+without a registry loads as localhost/NAME in podman). Blobs are
+verified while they are streamed; on any error nothing is left at --out.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
-			format := fs.String("format", "", "docker (a docker save tarball, needs --tag) or oci (the layout as a tarball)")
-			tag := fs.String("tag", "", "REPO:TAG naming the image in a docker archive")
+			format := fs.String("format", "", "docker (a docker save tarball, needs --repo-tag) or oci (the layout as a tarball)")
+			var tags stringList
+			fs.Var(&tags, "repo-tag", "REPO:TAG naming the image in a docker archive (repeatable)")
 			out := fs.String("out", "", "tarball to write (replaced atomically)")
 			return func(args []string) error {
 				if len(args) != 1 {
@@ -29,16 +32,16 @@ streamed; on any error nothing is left at --out.`,
 				}
 				switch *format {
 				case "docker":
-					if *tag == "" {
-						return usagef(env, "--format docker needs --tag REPO:TAG")
+					if len(tags) == 0 {
+						return usagef(env, "--format docker needs --repo-tag REPO:TAG")
 					}
-					return image.WriteDockerArchive(*out, args[0], *tag)
+					return image.WriteDockerArchive(*out, args[0], tags...)
 				case "oci":
-					if *tag != "" {
+					if len(tags) > 0 {
 						// An oci-archive's index.json names no tag (as
 						// assemble writes it); silently dropping one would
 						// surprise whoever set it.
-						return usagef(env, "--tag is only for --format docker")
+						return usagef(env, "--repo-tag is only for --format docker")
 					}
 					return image.WriteOCIArchive(*out, args[0])
 				case "":

@@ -1,8 +1,11 @@
 package cli_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,39 +43,64 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
-// TestImageArchiveMatchesAssemble: archiving a layout later gives the very
-// bytes assemble wrote next to it, so Bazel rules may split the two steps.
-func TestImageArchiveMatchesAssemble(t *testing.T) {
+// TestImageArchiveDeterministic: the same layout gives the same archive
+// bytes from another working directory, and a docker archive names the
+// image by every --repo-tag, with or without a registry.
+func TestImageArchiveDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	layout := filepath.Join(dir, "layout")
-	const tag = "localhost/odp-archive-test:v1"
-	printed := mustRun(t, "image", "assemble", "--out", layout,
+	mustRun(t, "image", "assemble", "--out", layout,
 		"--base", filepath.Join(imageTestdata, "base-oci"),
-		"--docker-archive", filepath.Join(dir, "assembled-docker.tar"), "--tag", tag,
-		"--oci-archive", filepath.Join(dir, "assembled-oci.tar"),
-		"--digest-file", filepath.Join(dir, "digest"), "--image-id-file", filepath.Join(dir, "id"),
 		filepath.Join(imageTestdata, "layers", "app.tar"))
-	digest := readString(t, filepath.Join(dir, "digest"))
-	if strings.TrimSpace(printed) != digest || !strings.HasPrefix(digest, "sha256:") || strings.HasSuffix(digest, "\n") {
-		t.Errorf("assemble printed %q, --digest-file holds %q", printed, digest)
-	}
+	tags := []string{"aggregator_image:latest", "localhost/odp-archive-test:v1"}
 	for _, format := range []string{"docker", "oci"} {
 		t.Run(format, func(t *testing.T) {
-			out := filepath.Join(dir, "archived-"+format+".tar")
-			args := []string{"image", "archive", "--format", format, "--out", out}
+			var got [2]string
+			for i := range got {
+				out := filepath.Join(dir, fmt.Sprintf("%s-%d.tar", format, i))
+				args := []string{"image", "archive", "--format", format, "--out", out}
+				if format == "docker" {
+					for _, tag := range tags {
+						args = append(args, "--repo-tag", tag)
+					}
+				}
+				mustRun(t, append(args, layout)...)
+				got[i] = readString(t, out)
+				fi, _ := os.Stat(out)
+				if fi.Mode().Perm() != 0o644 {
+					t.Errorf("archive mode %v, want 0644", fi.Mode().Perm())
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("two archives of one layout differ")
+			}
 			if format == "docker" {
-				args = append(args, "--tag", tag)
-			}
-			mustRun(t, append(args, layout)...)
-			want := readString(t, filepath.Join(dir, "assembled-"+format+".tar"))
-			if got := readString(t, out); got != want {
-				t.Errorf("image archive wrote %d bytes that differ from assemble's %d", len(got), len(want))
-			}
-			fi, _ := os.Stat(out)
-			if fi.Mode().Perm() != 0o644 {
-				t.Errorf("archive mode %v, want 0644", fi.Mode().Perm())
+				manifest := tarMember(t, []byte(got[0]), "manifest.json")
+				want := `"RepoTags":["aggregator_image:latest","localhost/odp-archive-test:v1"]`
+				if !strings.Contains(string(manifest), want) {
+					t.Errorf("manifest.json %s lacks %s", manifest, want)
+				}
 			}
 		})
+	}
+}
+
+// tarMember returns the content of one member of a tarball.
+func tarMember(t *testing.T, tarball []byte, name string) []byte {
+	t.Helper()
+	tr := tar.NewReader(bytes.NewReader(tarball))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s not in the tarball: %v", name, err)
+		}
+		if h.Name == name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
 	}
 }
 
@@ -90,7 +118,7 @@ func TestImageArchivePodmanLoad(t *testing.T) {
 	id := readString(t, filepath.Join(dir, "id"))
 	const tag = "localhost/odp-archive-test:podman"
 	archive := filepath.Join(dir, "docker.tar")
-	mustRun(t, "image", "archive", "--format", "docker", "--tag", tag, "--out", archive, layout)
+	mustRun(t, "image", "archive", "--format", "docker", "--repo-tag", tag, "--out", archive, layout)
 	t.Cleanup(func() { exec.Command(podman, "rmi", "-f", tag).Run() })
 	if out, err := exec.Command(podman, "load", "-i", archive).CombinedOutput(); err != nil {
 		t.Fatalf("podman load: %v\n%s", err, out)
@@ -119,9 +147,11 @@ func TestImageArchiveUsage(t *testing.T) {
 		{"no out", []string{"--format", "oci", layout}, true, "--out is required"},
 		{"no format", []string{"--out", out, layout}, true, "--format is required"},
 		{"bad format", []string{"--format", "tar", "--out", out, layout}, true, `--format "tar"`},
-		{"docker without tag", []string{"--format", "docker", "--out", out, layout}, true, "needs --tag"},
-		{"oci with tag", []string{"--format", "oci", "--tag", "localhost/x:y", "--out", out, layout}, true, "only for --format docker"},
-		{"bad tag", []string{"--format", "docker", "--tag", "Not A Tag", "--out", out, layout}, false, "Not A Tag"},
+		{"docker without tag", []string{"--format", "docker", "--out", out, layout}, true, "needs --repo-tag"},
+		{"oci with tag", []string{"--format", "oci", "--repo-tag", "localhost/x:y", "--out", out, layout}, true, "only for --format docker"},
+		{"bad tag", []string{"--format", "docker", "--repo-tag", "Not A Tag", "--out", out, layout}, false, "Not A Tag"},
+		{"tag without tag", []string{"--format", "docker", "--repo-tag", "localhost/x", "--out", out, layout}, false, "the tag is required"},
+		{"digest", []string{"--format", "docker", "--repo-tag", "x:y@sha256:" + strings.Repeat("0", 64), "--out", out, layout}, false, "a digest is not allowed"},
 		{"not a layout", []string{"--format", "oci", "--out", out, dir}, false, "not an OCI image layout"},
 	}
 	for _, tc := range tests {

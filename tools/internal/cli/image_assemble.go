@@ -4,10 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
+	"github.com/rules-odp/rules_odp/tools/internal/fingerprint"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
+	"github.com/rules-odp/rules_odp/tools/internal/sde"
 )
 
 func init() {
@@ -28,56 +29,38 @@ created, launch policy).`,
 			platform := fs.String("platform", image.DefaultPlatform.String(), "os/arch[/variant] to pick from a base index, and of a scratch image")
 			config := fs.String("config", "", "CONFIG.json: Entrypoint, Cmd, Env, Labels, User, WorkingDir, ExposedPorts, StopSignal")
 			policy := fs.String("launch-policy", "", "POLICY.json: Confidential Space launch policy, rendered as tee.launch_policy.* labels")
-			created := fs.String("created", "", "config and history created `TIME`, RFC 3339 (default 1970-01-01T00:00:00Z)")
-			sde := fs.String("source-date-epoch", "", "created time as `SECONDS` since the epoch (default: $SOURCE_DATE_EPOCH if set)")
-			compress := fs.String("compress", "none", "what to do with uncompressed tar layers: none (keep) or gzip (pinned gzip, level 6)")
+			epoch := sourceDateEpochFlag(fs, "config and history `created` time")
+			compression := fs.String("compression", "none", "uncompressed tar layers are kept (none) or compressed with the pinned gzip (gzip); compressed layers are never recompressed")
 			verify := fs.Bool("verify-base", false, "also read uncompressed base layers in full to verify their digests (compressed ones always are)")
-			dockerArchive := fs.String("docker-archive", "", "also write a docker-archive tarball (needs --tag)")
-			ociArchive := fs.String("oci-archive", "", "also write an oci-archive tarball")
-			tag := fs.String("tag", "", "REPO:TAG naming the image in --docker-archive")
 			digestFile := fs.String("digest-file", "", "also write the manifest digest (sha256:HEX, no newline) to this file")
 			imageIDFile := fs.String("image-id-file", "", "also write the config digest, the image ID (sha256:HEX, no newline), to this file")
 			return func(args []string) error {
 				if *out == "" {
 					return usagef(env, "--out is required")
 				}
-				if *created != "" && *sde != "" {
-					return usagef(env, "--created and --source-date-epoch are exclusive")
-				}
-				if *dockerArchive != "" && *tag == "" {
-					return usagef(env, "--docker-archive needs --tag REPO:TAG")
-				}
 				opts := image.AssembleOptions{
 					Out: *out, Base: *base, Layers: args, VerifyBase: *verify,
-					DockerArchive: *dockerArchive, OCIArchive: *ociArchive, Tag: *tag,
 					DigestFile: *digestFile, ImageIDFile: *imageIDFile,
 				}
 				var err error
 				if opts.Platform, err = image.ParsePlatform(*platform); err != nil {
 					return usagef(env, "--platform: %v", err)
 				}
-				if opts.Compression, err = image.ParseCompression(*compress); err != nil {
-					return usagef(env, "--compress: %v", err)
+				c, err := layer.ParseCompression(*compression)
+				if err != nil {
+					return usagef(env, "--compression: %v", err)
 				}
-				if *created == "" && *sde == "" {
-					*sde = env.getenv("SOURCE_DATE_EPOCH")
+				opts.Compression = image.KeepAsIs
+				if c == layer.Gzip {
+					opts.Compression = image.Gzip
 				}
-				switch {
-				case *created != "":
-					t, err := time.Parse(time.RFC3339Nano, *created)
-					if err != nil {
-						return usagef(env, "--created: %v", err)
-					}
-					if t.Unix() < 0 {
-						return usagef(env, "--created %q is before the epoch", *created)
-					}
-					opts.Created = t
-				case *sde != "":
-					s, err := layer.ParseSourceDateEpoch(*sde)
-					if err != nil {
-						return usagef(env, "--source-date-epoch: %v", err)
-					}
-					opts.Created = time.Unix(s, 0)
+				created, err := sde.Resolve(*epoch, env.getenv)
+				if err != nil {
+					return usagef(env, "%v", err)
+				}
+				opts.Created = sde.Time(created)
+				if err := fingerprint.Require(fingerprint.ProbesFor(c == layer.Gzip)...); err != nil {
+					return err
 				}
 				if *config != "" {
 					b, err := os.ReadFile(*config)

@@ -25,8 +25,8 @@ Prints REPO@DIGEST as the last line.
 
 With --provenance, writes SLSA provenance for what was pushed once all of
 it is verified: the same bytes as "odptool provenance write" given the
-push record, --layout LAYOUT and the same --lock, --base, --source-*
-and --builder-id flags. No provenance is written without --provenance.
+push record, --layout LAYOUT and the same --lock, --base-layout,
+--base-digest, --source-* and --builder-id flags. No provenance is written without --provenance.
 
 Credentials come from, in order: $REGISTRY_AUTH_FILE,
 $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json
@@ -85,24 +85,18 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 	})
 }
 
-// pushProvenanceFlags are the flags of provenance write that push passes
-// through, with the same meaning and defaults.
+// pushProvenanceFlags are --provenance FILE and the flags it shares with
+// provenance write (same names, meanings and defaults).
 type pushProvenanceFlags struct {
-	out                           *string
-	locks, bases                  stringList
-	sourceRev, sourceURI, builder *string
+	out    *string
+	common *provenanceInputFlags
 }
 
 func provenanceFlags(fs *flag.FlagSet) *pushProvenanceFlags {
-	f := &pushProvenanceFlags{
-		out:       fs.String("provenance", "", "after a verified push, write SLSA provenance (an in-toto statement) for it to this file"),
-		sourceRev: fs.String("source-revision", "", "with --provenance: git commit the build was made from"),
-		sourceURI: fs.String("source-uri", "", "with --provenance: source repository, e.g. git+https://github.com/org/repo"),
-		builder:   fs.String("builder-id", provenance.DefaultBuilderID, "with --provenance: URI of the build platform that ran the build"),
+	return &pushProvenanceFlags{
+		out:    fs.String("provenance", "", "after a verified push, write SLSA provenance (an in-toto statement) for it to this file"),
+		common: provenanceInputs(fs, "with --provenance: "),
 	}
-	fs.Var(&f.locks, "lock", "with --provenance: [NAME=]FILE, a lock file listed by NAME (default the relative path) and sha256 (repeatable)")
-	fs.Var(&f.bases, "base", "with --provenance: [NAME=]LAYOUT, a base image layout listed by NAME (default the relative path) and its digest (repeatable)")
-	return f
 }
 
 // inputs builds what the statement says apart from the pushed images,
@@ -111,55 +105,19 @@ func provenanceFlags(fs *flag.FlagSet) *pushProvenanceFlags {
 // could give is given now.
 func (f *pushProvenanceFlags) inputs(env *Env, layout, repo string) (*provenance.Inputs, error) {
 	if *f.out == "" {
-		for _, set := range []struct {
-			flag string
-			set  bool
-		}{
-			{"--lock", len(f.locks) > 0},
-			{"--base", len(f.bases) > 0},
-			{"--source-revision", *f.sourceRev != ""},
-			{"--source-uri", *f.sourceURI != ""},
-			{"--builder-id", *f.builder != provenance.DefaultBuilderID},
-		} {
-			if set.set {
-				return nil, usagef(env, "%s is for the provenance: give --provenance FILE", set.flag)
-			}
+		if set := f.common.setFlags(); len(set) > 0 {
+			return nil, usagef(env, "%s is for the provenance: give --provenance FILE", set[0])
 		}
 		return nil, nil
 	}
 	if *f.out == "-" {
 		return nil, usagef(env, "--provenance -: stdout carries REPO@DIGEST; give a file")
 	}
-	in := &provenance.Inputs{
-		Source:    provenance.Source{URI: *f.sourceURI, Revision: *f.sourceRev},
-		GoVersion: runtime.Version(),
-		BuilderID: *f.builder,
+	in := &provenance.Inputs{GoVersion: runtime.Version()}
+	if err := f.common.fill(env, in); err != nil {
+		return nil, err
 	}
-	for _, l := range f.locks {
-		name, file, err := namedPath(l)
-		if err != nil {
-			return nil, usagef(env, "--lock: %v", err)
-		}
-		d, err := provenance.HashFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("lock file: %w", err)
-		}
-		in.Locks = append(in.Locks, provenance.Dependency{Name: name, Digest: d})
-	}
-	for _, b := range f.bases {
-		name, dir, err := namedPath(b)
-		if err != nil {
-			return nil, usagef(env, "--base: %v", err)
-		}
-		d, err := image.Digest(dir)
-		if err != nil {
-			return nil, fmt.Errorf("base image: %w", err)
-		}
-		in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
-	}
-	if v := odptoolVersion(); v != "" {
-		in.BuilderVersion = map[string]string{"odptool": v}
-	}
+	addBuilderVersions(in)
 	info, err := image.Inspect(layout)
 	if err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func TestPushProvenance(t *testing.T) {
 	repo := reg.Host + "/odp/prov"
 	record, stmt := filepath.Join(dir, "push.jsonl"), filepath.Join(dir, "statement.json")
 	provFlags := []string{
-		"--lock", "debs.lock=" + lock, "--base", "debian=" + base,
+		"--lock", "debs.lock=" + lock, "--base-layout", "debian=" + base,
 		"--source-revision", strings.Repeat("ab", 20), "--source-uri", "git+https://github.com/org/repo",
 		"--builder-id", "https://ci.example.com/builder",
 	}
@@ -152,7 +152,7 @@ func TestPushProvenanceRefusals(t *testing.T) {
 		{"provenance to stdout", []string{"--provenance", "-"}, true, "stdout carries"},
 		{"absolute lock without name", []string{"--provenance", stmt, "--lock", filepath.Join(dir, "x")}, true, "is absolute"},
 		{"missing lock file", []string{"--provenance", stmt, "--lock", "x=" + filepath.Join(dir, "nope")}, false, "nope"},
-		{"base not a layout", []string{"--provenance", stmt, "--base", "b=" + dir}, false, "not an OCI image layout"},
+		{"base not a layout", []string{"--provenance", stmt, "--base-layout", "b=" + dir}, false, "not an OCI image layout"},
 		{"bad revision", []string{"--provenance", stmt, "--source-revision", "main"}, false, "not a git commit"},
 		{"bad builder id", []string{"--provenance", stmt, "--builder-id", "not a uri"}, false, "builder id"},
 		// Valid flags, but the registry refuses anonymous pushes.

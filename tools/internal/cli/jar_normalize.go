@@ -3,7 +3,9 @@ package cli
 import (
 	"flag"
 
+	"github.com/rules-odp/rules_odp/tools/internal/fingerprint"
 	"github.com/rules-odp/rules_odp/tools/internal/jarnorm"
+	"github.com/rules-odp/rules_odp/tools/internal/sde"
 )
 
 func init() {
@@ -20,12 +22,11 @@ volatile manifest attributes (Built-By, Build-Jdk, Created-By, ...) removed and
 nested jars (e.g. Spring Boot's BOOT-INF/lib/*.jar) normalised too. Jars that
 are inconsistent or hostile (duplicate or escaping names, encrypted entries,
 local headers that disagree with the central directory) are refused.
-
-The environment variable SOURCE_DATE_EPOCH is deliberately not read: pass
---source-date-epoch to choose the timestamp.`,
+Every entry's time is SOURCE_DATE_EPOCH (the flag, else the environment
+variable, else 0), clamped to 1980-01-01, the earliest a zip holds.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func(args []string) error {
 			out := fs.String("out", "", "output jar (required; written atomically)")
-			epoch := fs.String("source-date-epoch", "", "timestamp for every entry, in seconds since 1970-01-01 UTC (default: 1980-01-01 00:00:00, the earliest a zip can hold)")
+			epoch := sourceDateEpochFlag(fs, "time of every entry, clamped to 1980-01-01")
 			var drop stringList
 			fs.Var(&drop, "drop-manifest-attr", "manifest attribute to remove from the main section, in addition to the built-in list (repeatable)")
 			nested := fs.Bool("nested", true, "also normalise nested *.jar entries")
@@ -42,12 +43,13 @@ The environment variable SOURCE_DATE_EPOCH is deliberately not read: pass
 					SkipNested:             !*nested,
 					Recompress:             *recompress,
 				}
-				if *epoch != "" {
-					t, err := jarnorm.ParseSourceDateEpoch(*epoch)
-					if err != nil {
-						return usagef(env, "--source-date-epoch: %v", err)
-					}
-					opts.Modified = t
+				modified, err := sde.Resolve(*epoch, env.getenv)
+				if err != nil {
+					return usagef(env, "%v", err)
+				}
+				opts.Modified = sde.Time(modified)
+				if err := fingerprint.Require(fingerprint.ProbeJarDeflate); err != nil {
+					return err
 				}
 				return jarnorm.NormalizeFile(*out, args[0], opts)
 			}

@@ -22,7 +22,7 @@ JSON array of {"path", "src", "type" (file|dir|symlink), "target",
 Modes default to 0755 for directories and owner-executable sources and
 0644 otherwise, whatever the umask gave the source.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
-			out := fs.String("out", "", "output layer; *.tar is uncompressed, *.tar.gz gzip")
+			out := fs.String("out", "", "output layer, *.tar (or *.tar.gz with --compression gzip)")
 			var files stringList
 			fs.Var(&files, "file", "IMAGE_PATH=SRC[:MODE] (repeatable)")
 			spec := fs.String("spec", "", "JSON file spec (see above)")

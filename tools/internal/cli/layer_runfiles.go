@@ -13,16 +13,17 @@ import (
 func init() {
 	register(&Command{
 		Noun: "layer", Verb: "runfiles",
-		Args:    "(--spec SPEC.json | --manifest MANIFEST --launcher FILE --workspace NAME) [--service NAME] --interpreter-out A.tar[.gz] --packages-out B.tar[.gz] --app-out C.tar[.gz]",
+		Args:    "(--spec SPEC.json | --manifest MANIFEST --launcher FILE --workspace NAME) [--service NAME] [--directory /DIR] [--compression none|gzip] --interpreter-out A.tar[.gz] --packages-out B.tar[.gz] --app-out C.tar[.gz]",
 		Summary: "split a py_binary's runfiles into interpreter, packages and app layers",
-		Help: `Writes the three layers of a Python workload under /<service>/:
+		Help: `Writes the three layers of a Python workload under /<service>/ (or
+--directory):
 interpreter (the Python toolchain repository), packages (pip package
 repositories) and app (the main repository, every other repository, the
 launcher /<service>/<service> and the runfiles manifest, rewritten to
 in-image paths). Runfiles are classified by repository, not by path regex;
 see docs/python-layers.md.
 
-SPEC.json is written by the Starlark rule: {"service", "workspace",
+SPEC.json is written by the Starlark rule: {"service", "directory", "workspace",
 "interpreter_repo", "package_repos", "launcher", "files": [{"rpath", "src",
 "kind" (file|empty|symlink|root_symlink)}]}. --manifest reads Bazel's own
 <binary>.runfiles_manifest instead. Fails if a runfile would land in no or
@@ -34,7 +35,8 @@ path (the working directory, Bazel's output base, the checkout, any
 			manifest := fs.String("manifest", "", "Bazel runfiles manifest (instead of --spec)")
 			launcher := fs.String("launcher", "", "the py_binary launcher (with --manifest)")
 			workspace := fs.String("workspace", "", "the main repository's runfiles directory name, e.g. _main (with --manifest)")
-			service := fs.String("service", "", "service name: image directory /<service>/ and launcher /<service>/<service>")
+			service := fs.String("service", "", "service name: the launcher <directory>/<service>")
+			directory := fs.String("directory", "", "absolute directory of the launcher in the image (default /<service>)")
 			interp := fs.String("interpreter-repo", "", "the interpreter repository (default: recognise rules_python's)")
 			var pkgRepos, forbid, rewrites stringList
 			fs.Var(&pkgRepos, "package-repo", "a repository to put in the packages layer (repeatable)")
@@ -44,9 +46,9 @@ path (the working directory, Bazel's output base, the checkout, any
 			launcherOnly := fs.Bool("scan-launcher-only", false, "check only the launcher and manifests for build-machine paths, not every file")
 			explain := fs.Bool("explain", false, "print each repository's layer and the forbidden prefixes to stderr")
 			var outs [3]*string
-			outs[runfiles.Interpreter] = fs.String("interpreter-out", "", "interpreter layer; *.tar or *.tar.gz")
-			outs[runfiles.Packages] = fs.String("packages-out", "", "packages layer; *.tar or *.tar.gz")
-			outs[runfiles.App] = fs.String("app-out", "", "app layer; *.tar or *.tar.gz")
+			outs[runfiles.Interpreter] = fs.String("interpreter-out", "", "interpreter layer (*.tar, *.tar.gz with --compression gzip)")
+			outs[runfiles.Packages] = fs.String("packages-out", "", "packages layer (*.tar, *.tar.gz with --compression gzip)")
+			outs[runfiles.App] = fs.String("app-out", "", "app layer (*.tar, *.tar.gz with --compression gzip)")
 			lf := layerFlags(fs, env)
 			return func(args []string) error {
 				if len(args) > 0 {
@@ -90,6 +92,9 @@ path (the working directory, Bazel's output base, the checkout, any
 					return usagef(env, "--spec or --manifest is required")
 				}
 				if err := mergeRunfilesFlag(&s.Service, *service, "service"); err != nil {
+					return err
+				}
+				if err := mergeRunfilesFlag(&s.Directory, *directory, "directory"); err != nil {
 					return err
 				}
 				if err := mergeRunfilesFlag(&s.InterpreterRepo, *interp, "interpreter repository"); err != nil {

@@ -4,43 +4,59 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/rules-odp/rules_odp/tools/internal/fingerprint"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
+	"github.com/rules-odp/rules_odp/tools/internal/sde"
 )
 
 // layerOptionFlags are the flags every layer-writing verb shares.
 type layerOptionFlags struct {
 	env         *Env
 	epoch       *string
-	gzipLevel   *int
+	compression *string
 	keepSpecial *bool
 }
 
 func layerFlags(fs *flag.FlagSet, env *Env) *layerOptionFlags {
 	return &layerOptionFlags{
 		env:         env,
-		epoch:       fs.String("source-date-epoch", "", "mtime of every entry, seconds since the epoch (default: $SOURCE_DATE_EPOCH, else 0)"),
-		gzipLevel:   fs.Int("gzip-level", layer.DefaultGzipLevel, "gzip level 1-9 for *.tar.gz outputs"),
+		epoch:       sourceDateEpochFlag(fs, "mtime of every entry"),
+		compression: compressionFlag(fs),
 		keepSpecial: fs.Bool("keep-special-bits", false, "keep setuid, setgid and sticky bits (dropped by default)"),
 	}
 }
 
-// options builds layer.Options for an output file name. The mtime comes
-// from --source-date-epoch, else $SOURCE_DATE_EPOCH, else 0; a malformed
-// value is an error rather than silently 0.
+// sourceDateEpochFlag declares --source-date-epoch, read with
+// sde.Resolve: the flag, else $SOURCE_DATE_EPOCH, else 0.
+func sourceDateEpochFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("source-date-epoch", "", what+": `SECONDS` since the epoch (default: $SOURCE_DATE_EPOCH, else 0)")
+}
+
+// compressionFlag declares --compression, the one compression vocabulary.
+func compressionFlag(fs *flag.FlagSet) *string {
+	return fs.String("compression", "none", "layer compression: none (a plain tar) or gzip (the pinned gzip, level 6)")
+}
+
+// options builds layer.Options for an output file name, whose ending must
+// agree with --compression. It also runs the fingerprint probes of the
+// writer paths the options use: an odptool whose tar or gzip bytes are not
+// the golden ones stops here.
 func (f *layerOptionFlags) options(out string) (layer.Options, error) {
-	c, err := layer.CompressionForPath(out)
+	c, err := layer.ParseCompression(*f.compression)
 	if err != nil {
+		return layer.Options{}, fmt.Errorf("--compression: %w", err)
+	}
+	if out != "" {
+		if err := c.CheckName(out); err != nil {
+			return layer.Options{}, err
+		}
+	}
+	opts := layer.Options{Compression: c, KeepSpecialBits: *f.keepSpecial}
+	if opts.MTime, err = sde.Resolve(*f.epoch, f.env.getenv); err != nil {
 		return layer.Options{}, err
 	}
-	opts := layer.Options{Compression: c, GzipLevel: *f.gzipLevel, KeepSpecialBits: *f.keepSpecial}
-	epoch, source := *f.epoch, "--source-date-epoch"
-	if epoch == "" {
-		epoch, source = f.env.getenv("SOURCE_DATE_EPOCH"), "$SOURCE_DATE_EPOCH"
-	}
-	if epoch != "" {
-		if opts.MTime, err = layer.ParseSourceDateEpoch(epoch); err != nil {
-			return layer.Options{}, fmt.Errorf("%s: %w", source, err)
-		}
+	if err := fingerprint.Require(fingerprint.ProbesFor(c == layer.Gzip)...); err != nil {
+		return layer.Options{}, err
 	}
 	return opts, nil
 }

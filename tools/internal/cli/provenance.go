@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/rules-odp/rules_odp/tools/internal/buildinfo"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 	"github.com/rules-odp/rules_odp/tools/internal/provenance"
 )
@@ -36,16 +36,10 @@ record must carry the layout's digest.`,
 			fs.Var(&records, "push-record", "JSON Lines push record of image push --record (repeatable)")
 			layout := fs.String("layout", "", "the pushed OCI layout: its digest is checked or used, its config is listed as a byproduct")
 			repo := fs.String("repository", "", "REGISTRY/PATH the layout was pushed to (with --layout, when there is no --push-record)")
-			sourceURI := fs.String("source-uri", "", "source repository, e.g. git+https://github.com/org/repo")
-			sourceRev := fs.String("source-revision", "", "git commit the build was made from")
-			sourceRef := fs.String("source-ref", "", "git ref that resolved to --source-revision, e.g. refs/heads/main")
-			var locks, bases, baseDigests, ext, internal, versions stringList
-			fs.Var(&locks, "lock", "[NAME=]FILE: a lock file, listed by NAME (default the relative path) and sha256 (repeatable)")
-			fs.Var(&bases, "base", "[NAME=]LAYOUT: a base image layout, listed by NAME (default the relative path) and the digest its index.json names (repeatable)")
-			fs.Var(&baseDigests, "base-digest", "NAME@sha256:HEX: a base image given by digest (repeatable)")
+			common := provenanceInputs(fs, "")
+			var ext, internal, versions stringList
 			goVersion := fs.String("go-version", runtime.Version(), "Go toolchain version to list (empty: none)")
-			builderID := fs.String("builder-id", provenance.DefaultBuilderID, "URI of the build platform that ran the build")
-			fs.Var(&versions, "builder-version", "NAME=VERSION of a build platform component (repeatable; odptool's own version is added when known)")
+			fs.Var(&versions, "builder-version", "NAME=VERSION of a build platform component (repeatable; odptool's own version and modules are added)")
 			invocation := fs.String("invocation-id", "", "identifier of this build run (e.g. a CI job URL)")
 			started := fs.String("started-on", "", "RFC 3339 time the build started")
 			finished := fs.String("finished-on", "", "RFC 3339 time the build finished")
@@ -59,9 +53,7 @@ record must carry the layout's digest.`,
 					return usagef(env, "--out is required")
 				}
 				in := provenance.Inputs{
-					Source:       provenance.Source{URI: *sourceURI, Revision: *sourceRev, Ref: *sourceRef},
 					GoVersion:    *goVersion,
-					BuilderID:    *builderID,
 					InvocationID: *invocation,
 				}
 				var err error
@@ -72,34 +64,8 @@ record must carry the layout's digest.`,
 					}
 					return err
 				}
-				for _, l := range locks {
-					name, file, err := namedPath(l)
-					if err != nil {
-						return usagef(env, "--lock: %v", err)
-					}
-					d, err := provenance.HashFile(file)
-					if err != nil {
-						return fmt.Errorf("lock file: %w", err)
-					}
-					in.Locks = append(in.Locks, provenance.Dependency{Name: name, Digest: d})
-				}
-				for _, b := range bases {
-					name, dir, err := namedPath(b)
-					if err != nil {
-						return usagef(env, "--base: %v", err)
-					}
-					d, err := image.Digest(dir)
-					if err != nil {
-						return fmt.Errorf("base image: %w", err)
-					}
-					in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
-				}
-				for _, b := range baseDigests {
-					name, d, ok := strings.Cut(b, "@")
-					if !ok || name == "" {
-						return usagef(env, "--base-digest %q: want NAME@sha256:HEX", b)
-					}
-					in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
+				if err := common.fill(env, &in); err != nil {
+					return err
 				}
 				for _, p := range []struct {
 					flag string
@@ -114,14 +80,7 @@ record must carry the layout's digest.`,
 						return usagef(env, "%s: %v", p.flag, err)
 					}
 				}
-				if v := odptoolVersion(); v != "" {
-					if in.BuilderVersion == nil {
-						in.BuilderVersion = map[string]string{}
-					}
-					if _, set := in.BuilderVersion["odptool"]; !set {
-						in.BuilderVersion["odptool"] = v
-					}
-				}
+				addBuilderVersions(&in)
 				for _, t := range []struct {
 					flag, value string
 					dst         *time.Time
@@ -232,12 +191,101 @@ func keyValues(list []string) (map[string]string, error) {
 	return m, nil
 }
 
-// odptoolVersion is the module version odptool was built at, when the
-// build recorded one (go install ...@vX does; a plain build says devel).
-func odptoolVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
-		return ""
+// provenanceInputFlags are the provenance flags `provenance write` and
+// `image push --provenance` share, with one meaning each.
+type provenanceInputFlags struct {
+	sourceURI, sourceRev, sourceRef, builder *string
+	locks, baseLayouts, baseDigests          stringList
+}
+
+// provenanceInputs declares the shared flags; prefix starts each usage
+// text (push says they need --provenance).
+func provenanceInputs(fs *flag.FlagSet, prefix string) *provenanceInputFlags {
+	f := &provenanceInputFlags{
+		sourceURI: fs.String("source-uri", "", prefix+"source repository, e.g. git+https://github.com/org/repo"),
+		sourceRev: fs.String("source-revision", "", prefix+"git commit the build was made from"),
+		sourceRef: fs.String("source-ref", "", prefix+"git ref that resolved to --source-revision, e.g. refs/heads/main"),
+		builder:   fs.String("builder-id", provenance.DefaultBuilderID, prefix+"URI of the build platform that ran the build"),
 	}
-	return bi.Main.Version
+	fs.Var(&f.locks, "lock", prefix+"[NAME=]FILE: a lock file, listed by NAME (default the relative path) and sha256 (repeatable)")
+	fs.Var(&f.baseLayouts, "base-layout", prefix+"[NAME=]LAYOUT: a base image layout, listed by NAME (default the relative path) and the digest its index.json names (repeatable)")
+	fs.Var(&f.baseDigests, "base-digest", prefix+"NAME@sha256:HEX: a base image given by digest (repeatable)")
+	return f
+}
+
+// setFlags names the flags given, for verbs where they need --provenance.
+func (f *provenanceInputFlags) setFlags() []string {
+	var set []string
+	for _, c := range []struct {
+		flag string
+		set  bool
+	}{
+		{"--source-uri", *f.sourceURI != ""},
+		{"--source-revision", *f.sourceRev != ""},
+		{"--source-ref", *f.sourceRef != ""},
+		{"--builder-id", *f.builder != provenance.DefaultBuilderID},
+		{"--lock", len(f.locks) > 0},
+		{"--base-layout", len(f.baseLayouts) > 0},
+		{"--base-digest", len(f.baseDigests) > 0},
+	} {
+		if c.set {
+			set = append(set, c.flag)
+		}
+	}
+	return set
+}
+
+// fill reads the files the flags name into in.
+func (f *provenanceInputFlags) fill(env *Env, in *provenance.Inputs) error {
+	in.Source = provenance.Source{URI: *f.sourceURI, Revision: *f.sourceRev, Ref: *f.sourceRef}
+	in.BuilderID = *f.builder
+	for _, l := range f.locks {
+		name, file, err := namedPath(l)
+		if err != nil {
+			return usagef(env, "--lock: %v", err)
+		}
+		d, err := provenance.HashFile(file)
+		if err != nil {
+			return fmt.Errorf("lock file: %w", err)
+		}
+		in.Locks = append(in.Locks, provenance.Dependency{Name: name, Digest: d})
+	}
+	for _, b := range f.baseLayouts {
+		name, dir, err := namedPath(b)
+		if err != nil {
+			return usagef(env, "--base-layout: %v", err)
+		}
+		d, err := image.Digest(dir)
+		if err != nil {
+			return fmt.Errorf("base image: %w", err)
+		}
+		in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
+	}
+	for _, b := range f.baseDigests {
+		name, d, ok := strings.Cut(b, "@")
+		if !ok || name == "" {
+			return usagef(env, "--base-digest %q: want NAME@sha256:HEX", b)
+		}
+		in.Bases = append(in.Bases, provenance.Dependency{Name: name, Digest: d})
+	}
+	return nil
+}
+
+// addBuilderVersions records odptool's version and the Go modules it was
+// built with (those decide the bytes) as builder versions, unless the
+// caller named them already.
+func addBuilderVersions(in *provenance.Inputs) {
+	info := buildinfo.Read()
+	if in.BuilderVersion == nil {
+		in.BuilderVersion = map[string]string{}
+	}
+	set := func(k, v string) {
+		if _, given := in.BuilderVersion[k]; !given && v != "" {
+			in.BuilderVersion[k] = v
+		}
+	}
+	set("odptool", info.Version)
+	for _, m := range info.Modules {
+		set(m.Path, m.Version)
+	}
 }

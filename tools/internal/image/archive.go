@@ -2,9 +2,11 @@ package image
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -120,19 +122,37 @@ type dockerManifestEntry struct {
 	Layers   []string
 }
 
+// CheckRepoTag accepts REPO:TAG as docker and podman name images: a
+// repository with or without a registry (aggregator_image:latest,
+// registry.example:5000/odp/aggregator:v1) and an explicit tag; no digest.
+func CheckRepoTag(rt string) error {
+	i := strings.LastIndex(rt, ":")
+	if i < 0 || strings.Contains(rt[i:], "/") || strings.Contains(rt, "@") {
+		return fmt.Errorf("%q is not REPO:TAG (the tag is required, a digest is not allowed)", rt)
+	}
+	if _, err := name.NewTag(rt, name.WeakValidation); err != nil {
+		return fmt.Errorf("%q is not REPO:TAG: %w", rt, err)
+	}
+	return nil
+}
+// (manifest.json + blobs, as Docker 25 lays it out) naming it by repoTags.
 // WriteDockerArchive writes the image as a `docker save` tarball
 // (manifest.json + blobs, as Docker 25 lays it out) tagged tag.
-func WriteDockerArchive(path, layout, tag string) error {
-	t, err := name.NewTag(tag, name.StrictValidation)
-	if err != nil {
-		return fmt.Errorf("docker archive tag %q: %w", tag, err)
+func WriteDockerArchive(path, layout string, repoTags ...string) error {
+	if len(repoTags) == 0 {
+		return errors.New("docker archive: no REPO:TAG to name the image")
+	}
+	for _, rt := range repoTags {
+		if err := CheckRepoTag(rt); err != nil {
+			return fmt.Errorf("docker archive: %w", err)
+		}
 	}
 	img, err := ReadSingle(layout)
 	if err != nil {
 		return err
 	}
 	blobName := func(d string) string { return "blobs/sha256/" + d[len("sha256:"):] }
-	entry := dockerManifestEntry{Config: blobName(img.Manifest.Config.Digest), RepoTags: []string{t.String()}, Layers: []string{}}
+	entry := dockerManifestEntry{Config: blobName(img.Manifest.Config.Digest), RepoTags: repoTags, Layers: []string{}}
 	for _, l := range img.Manifest.Layers {
 		entry.Layers = append(entry.Layers, blobName(l.Digest))
 	}

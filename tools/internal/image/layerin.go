@@ -26,17 +26,6 @@ const (
 	Gzip
 )
 
-// ParseCompression reads the --compress flag value.
-func ParseCompression(s string) (Compression, error) {
-	switch s {
-	case "none", "":
-		return KeepAsIs, nil
-	case "gzip":
-		return Gzip, nil
-	}
-	return 0, fmt.Errorf("unknown compression %q (want none or gzip)", s)
-}
-
 // addedLayer is a layer file as it goes into the output layout.
 type addedLayer struct {
 	src    string // file whose bytes are the blob

@@ -1,9 +1,7 @@
 package jarnorm
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -46,28 +44,6 @@ var DefaultDropManifestAttributes = []string{
 	"Implementation-Build-Date",
 	"Originally-Created-By",
 	"Tool",
-}
-
-// ParseSourceDateEpoch parses a SOURCE_DATE_EPOCH value: ASCII decimal
-// seconds since 1970-01-01 UTC, as `date +%s` prints them.
-func ParseSourceDateEpoch(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("empty SOURCE_DATE_EPOCH")
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a decimal number of seconds", s)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
-	}
-	t := time.Unix(n, 0).UTC()
-	if _, _, err := dosTime(t); err != nil {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
-	}
-	return t, nil
 }
 
 var dosEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)

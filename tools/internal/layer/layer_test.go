@@ -286,19 +286,6 @@ func TestRejects(t *testing.T) {
 	}
 }
 
-func TestParseSourceDateEpoch(t *testing.T) {
-	for in, want := range map[string]int64{"0": 0, "1700000000": 1700000000} {
-		if got, err := layer.ParseSourceDateEpoch(in); err != nil || got != want {
-			t.Errorf("ParseSourceDateEpoch(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "-1", "1.5", " 1", "1e9", "99999999999999999999"} {
-		if _, err := layer.ParseSourceDateEpoch(bad); err == nil {
-			t.Errorf("ParseSourceDateEpoch(%q) succeeded, want an error", bad)
-		}
-	}
-}
-
 func write(t *testing.T, entries []layer.Entry, opts layer.Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -32,24 +31,57 @@ const (
 	MediaTypeTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip"
 )
 
-// CompressionForPath picks the compression from an output file name:
-// ".tar" is uncompressed, ".tar.gz" (or ".tgz") gzip. Anything else is an
-// error, so that a typo does not silently produce the other kind.
-func CompressionForPath(p string) (Compression, error) {
-	switch {
-	case strings.HasSuffix(p, ".tar"):
+// ParseCompression reads the one compression vocabulary of rules_odp, the
+// same in every verb and in Starlark: "none" (a plain tar) or "gzip" (the
+// pinned gzip of compress.go).
+func ParseCompression(s string) (Compression, error) {
+	switch s {
+	case "none":
 		return Uncompressed, nil
-	case strings.HasSuffix(p, ".tar.gz"), strings.HasSuffix(p, ".tgz"):
+	case "gzip":
 		return Gzip, nil
 	}
-	return 0, fmt.Errorf("cannot tell the layer format from %q: name it *.tar (uncompressed) or *.tar.gz (gzip)", p)
+	return 0, fmt.Errorf("unknown compression %q (want none or gzip)", s)
+}
+
+func (c Compression) String() string {
+	switch c {
+	case Uncompressed:
+		return "none"
+	case Gzip:
+		return "gzip"
+	}
+	return fmt.Sprintf("Compression(%d)", uint8(c))
+}
+
+// Extension is the file name ending of a layer of this compression.
+func (c Compression) Extension() string {
+	if c == Gzip {
+		return ".tar.gz"
+	}
+	return ".tar"
+}
+
+// CheckName refuses an output name whose ending says another compression
+// than c (a layer.tar.gz holding a plain tar, or the reverse), so that a
+// name never lies about its bytes.
+func (c Compression) CheckName(name string) error {
+	gzName := strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".tgz")
+	tarName := strings.HasSuffix(name, ".tar")
+	switch {
+	case c == Gzip && tarName:
+		return fmt.Errorf("output %q ends in .tar but --compression is gzip: name it *.tar.gz", name)
+	case c == Uncompressed && gzName:
+		return fmt.Errorf("output %q ends in .gz but --compression is none: name it *.tar, or give --compression gzip", name)
+	}
+	return nil
 }
 
 // Options control how a layer is written. The zero value is the default:
 // mtime 0, uncompressed, special mode bits dropped.
 type Options struct {
 	// MTime is the modification time of every entry, in seconds since the
-	// Unix epoch (see ParseSourceDateEpoch).
+	// Unix epoch (package sde).
 	MTime int64
 	// Compression of the written blob.
 	Compression Compression
@@ -211,23 +243,3 @@ func (d *digester) Write(p []byte) (int, error) {
 }
 
 func (d *digester) digest() string { return "sha256:" + hex.EncodeToString(d.h.Sum(nil)) }
-
-// ParseSourceDateEpoch parses a SOURCE_DATE_EPOCH value as
-// reproducible-builds.org specifies it: an ASCII decimal integer (seconds
-// since the epoch). A malformed value is an error, never ignored.
-func ParseSourceDateEpoch(s string) (int64, error) {
-	if s == "" {
-		return 0, errors.New("empty SOURCE_DATE_EPOCH")
-	}
-	var v int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a decimal integer of seconds", s)
-		}
-		v = v*10 + int64(c-'0')
-		if v > maxTarTime {
-			return 0, fmt.Errorf("SOURCE_DATE_EPOCH %q is too large (max %d)", s, int64(maxTarTime))
-		}
-	}
-	return v, nil
-}

@@ -30,7 +30,7 @@ func goldenArgs(t *testing.T, dir string) []string {
 		"--source-ref", "refs/heads/main",
 		"--lock", "deps/deb.lock.json=" + filepath.Join("testdata", "deb.lock.json"),
 		"--lock", "go.mod=" + filepath.Join("testdata", "go.mod.lock"),
-		"--base", "debian=" + base,
+		"--base-layout", "debian=" + base,
 		"--base-digest", "distroless@sha256:" + strings.Repeat("ab", 32),
 		"--go-version", "go1.26.0",
 		"--builder-id", "https://ci.example.com/builders/odp@v1",
@@ -213,7 +213,7 @@ func TestByteStable(t *testing.T) {
 		// The same instant written with another offset.
 		started := []string{"2025-01-02T03:04:05+01:00", "2025-01-02T07:34:05+05:30", "2025-01-02T02:04:05Z"}[i]
 		args := append(locks, "--out", "statement.json", "--layout", "app", "--repository", "127.0.0.1:5000/odp/app",
-			"--base", "base", "--source-revision", revision, "--go-version", "go1.26.0", "--started-on", started)
+			"--base-layout", "base", "--source-revision", revision, "--go-version", "go1.26.0", "--started-on", started)
 		_, stderr, code := run(t, args...)
 		time.Local = saved
 		if code != 0 {
@@ -346,7 +346,7 @@ func TestWriteErrors(t *testing.T) {
 		{"builder id not a URI", []string{"--out", out, "--push-record", record, "--builder-id", "my laptop"}, 1, "builder id"},
 		{"same name twice", []string{"--out", out, "--push-record", record, "--lock", "go=testdata/go.mod.lock"}, 1, `named "go"`},
 		{"parameter twice", []string{"--out", out, "--push-record", record, "--external-parameter", "images=x"}, 1, `"images" is already set`},
-		{"missing base layout", []string{"--out", out, "--push-record", record, "--base", "nope"}, 1, "base image"},
+		{"missing base layout", []string{"--out", out, "--push-record", record, "--base-layout", "nope"}, 1, "base image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, code := run(t, tc.args...)

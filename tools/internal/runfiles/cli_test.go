@@ -38,7 +38,11 @@ func TestCLI(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		return []string{"--interpreter-out", filepath.Join(d, "i"+ext), "--packages-out", filepath.Join(d, "p"+ext), "--app-out", filepath.Join(d, "a"+ext)}
+		compression := "none"
+		if ext == ".tar.gz" {
+			compression = "gzip"
+		}
+		return []string{"--compression", compression, "--interpreter-out", filepath.Join(d, "i"+ext), "--packages-out", filepath.Join(d, "p"+ext), "--app-out", filepath.Join(d, "a"+ext)}
 	}
 	runCLI := func(args ...string) (string, string, error) {
 		var stdout, stderr bytes.Buffer
@@ -99,7 +103,7 @@ func TestCLI(t *testing.T) {
 		{"spec and manifest", append([]string{"--spec", spec, "--manifest", manifestPath}, outArgs("e1", ".tar")...), true, "not both", true},
 		{"manifest without workspace", append([]string{"--manifest", manifestPath, "--launcher", s.Launcher, "--service", "x"}, outArgs("e2", ".tar")...), true, "--manifest needs", true},
 		{"conflicting service", append([]string{"--spec", spec, "--service", "other"}, outArgs("e3", ".tar")...), false, `the spec's service is "task_builder" but the flag says "other"`, true},
-		{"bad output name", append([]string{"--spec", spec}, append(outArgs("e4", ".tar")[:5], filepath.Join(dir, "e4", "a.zip"))...), false, `cannot tell the layer format`, true},
+		{"output name says gzip", append([]string{"--spec", spec}, append(outArgs("e4", ".tar")[:7], filepath.Join(dir, "e4", "a.tar.gz"))...), false, `ends in .gz but --compression is none`, true},
 		{"same output twice", []string{"--spec", spec, "--interpreter-out", filepath.Join(dir, "x.tar"), "--packages-out", filepath.Join(dir, "x.tar"), "--app-out", filepath.Join(dir, "y.tar")}, false, "would both be written to", true},
 		{"bad rewrite", append([]string{"--spec", spec, "--rewrite", "relative=/x"}, outArgs("e5", ".tar")...), false, "both sides must be clean absolute paths", true},
 		{"forbidden prefix found", append([]string{"--spec", spec, "--forbid-prefix", "/usr/bin"}, outArgs("e6", ".tar")...), false, `the launcher contains the build-machine path "/usr/bin"`, true},

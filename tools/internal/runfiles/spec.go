@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"sort"
 	"strings"
 
@@ -49,9 +50,13 @@ type File struct {
 // Spec is what the Starlark rule writes with ctx.actions.write: the
 // binary's runfiles and how to name things in the image.
 type Spec struct {
-	// Service names the image directory /<service>/ and the launcher
-	// /<service>/<service>.
+	// Service names the launcher <directory>/<service> and its runfiles
+	// <directory>/<service>.runfiles.
 	Service string `json:"service"`
+	// Directory is the absolute, clean directory of the launcher in the
+	// image; empty means /<service> (the seed's layout). The real
+	// task_builder lives at /python/taskbuilder/task_builder.
+	Directory string `json:"directory,omitempty"`
 	// Workspace is the main repository's runfiles directory name
 	// (ctx.workspace_name: "_main" under bzlmod, the WORKSPACE name
 	// otherwise).
@@ -85,6 +90,26 @@ func ParseSpec(data []byte) (*Spec, error) {
 	return &s, nil
 }
 
+// Dir is the launcher's directory in the image, relative to the root
+// (no leading "/"): Directory, else <service>.
+func (s *Spec) Dir() string {
+	if s.Directory == "" {
+		return s.Service
+	}
+	return strings.TrimPrefix(s.Directory, "/")
+}
+
+// checkDirectory accepts an absolute, clean path below the root.
+func checkDirectory(d string) error {
+	if !strings.HasPrefix(d, "/") || d == "/" || path.Clean(d) != d || strings.ContainsAny(d, "\\\x00\n") {
+		return fmt.Errorf("directory %q is not an absolute, clean path below / (e.g. /python/taskbuilder)", d)
+	}
+	if err := layer.CheckPath(d[1:]); err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	return nil
+}
+
 // manifestName is the runfiles tree's own manifest, which we generate.
 const manifestName = "MANIFEST"
 
@@ -97,6 +122,11 @@ func (s *Spec) Validate() error {
 	}
 	if err := checkName("workspace", s.Workspace); err != nil {
 		return err
+	}
+	if s.Directory != "" {
+		if err := checkDirectory(s.Directory); err != nil {
+			return err
+		}
 	}
 	if s.InterpreterRepo != "" {
 		if err := checkName("interpreter_repo", s.InterpreterRepo); err != nil {

@@ -90,19 +90,20 @@ func Plan(s *Spec, cfg Config) (*Split, error) {
 		b.scan = m
 	}
 	svc := s.Service
-	runfilesDir := svc + "/" + svc + ".runfiles"
+	dir := s.Dir()
+	runfilesDir := dir + "/" + svc + ".runfiles"
 	for _, f := range s.Files {
 		img := runfilesDir + "/" + f.RPath
 		if err := b.add(class.Layer(f.RPath, s.Workspace), img, f); err != nil {
 			return nil, err
 		}
 	}
-	b.put(App, layer.Entry{Path: svc + "/" + svc, Type: layer.TypeFile, Mode: 0o755, Size: int64(len(launcher)), Open: bytesOpener(launcher)}, linkKey{src: b.launcherAt, mode: 0o755})
+	b.put(App, layer.Entry{Path: dir + "/" + svc, Type: layer.TypeFile, Mode: 0o755, Size: int64(len(launcher)), Open: bytesOpener(launcher)}, linkKey{src: b.launcherAt, mode: 0o755})
 	manifest := Manifest(s)
 	if prefix, at := m.find(manifest, true); at >= 0 {
 		return nil, &HostPathError{Where: "the generated manifest", Prefix: prefix, Offset: int64(at)}
 	}
-	for _, p := range []string{svc + "/" + svc + ".runfiles_manifest", runfilesDir + "/" + manifestName} {
+	for _, p := range []string{dir + "/" + svc + ".runfiles_manifest", runfilesDir + "/" + manifestName} {
 		b.put(App, layer.Entry{Path: p, Type: layer.TypeFile, Mode: 0o644, Size: int64(len(manifest)), Open: bytesOpener(manifest)}, linkKey{src: "\x00manifest", mode: 0o644})
 	}
 	if err := CheckPartition(b.want, b.layers[:]...); err != nil {
@@ -112,11 +113,11 @@ func Plan(s *Spec, cfg Config) (*Split, error) {
 }
 
 // Manifest is the runfiles manifest as the image needs it: every runfile
-// mapped to its path in the image, /<service>/<service>.runfiles/<rpath>
+// mapped to its path in the image, /<dir>/<service>.runfiles/<rpath>
 // (empty files included, since they exist there), sorted by runfiles path.
 func Manifest(s *Spec) []byte {
 	var b bytes.Buffer
-	root := "/" + s.Service + "/" + s.Service + ".runfiles/"
+	root := "/" + s.Dir() + "/" + s.Service + ".runfiles/"
 	for _, f := range s.Files { // sorted by Validate
 		b.WriteString(ManifestLine(f.RPath, root+f.RPath))
 	}

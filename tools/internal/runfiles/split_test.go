@@ -151,6 +151,47 @@ func TestPlacement(t *testing.T) {
 	}
 }
 
+// Directory puts the launcher, its runfiles and the manifest below another
+// directory (the real task_builder lives at /python/taskbuilder), and the
+// manifest names the in-image paths there.
+func TestDirectory(t *testing.T) {
+	dir := t.TempDir()
+	s := workspaceSpec(t, dir)
+	s.Directory = "/python/taskbuilder"
+	outs, _ := writeSplit(t, s, runfiles.Config{}, dir, ".tar")
+	got := layerOf(t, outs)
+	for path, want := range map[string]runfiles.Layer{
+		"python/taskbuilder/task_builder":                                                                  runfiles.App,
+		"python/taskbuilder/task_builder.runfiles_manifest":                                                runfiles.App,
+		"python/taskbuilder/task_builder.runfiles/MANIFEST":                                                runfiles.App,
+		"python/taskbuilder/task_builder.runfiles/python_x86_64-unknown-linux-gnu/bin/python3":             runfiles.Interpreter,
+		"python/taskbuilder/task_builder.runfiles/pypi_python_dateutil/site-packages/dateutil/__init__.py": runfiles.Packages,
+	} {
+		if l, ok := got[path]; !ok || l != want {
+			t.Errorf("%s: in layer %v (found %v), want %v", path, l, ok, want)
+		}
+	}
+	for path := range got {
+		if strings.HasPrefix(path, "task_builder/") {
+			t.Errorf("%s is outside the directory", path)
+		}
+	}
+	img := extract(t, outs)
+	manifest, err := os.ReadFile(filepath.Join(img, "python/taskbuilder/task_builder.runfiles_manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifest), " /python/taskbuilder/task_builder.runfiles/") {
+		t.Errorf("the manifest does not name in-image paths below the directory:\n%.300s", manifest)
+	}
+	for _, bad := range []string{"python/taskbuilder", "/python/../x", "/", "/python/taskbuilder/", "/a//b"} {
+		s.Directory = bad
+		if _, err := runfiles.Plan(s, runfiles.Config{}); err == nil || !strings.Contains(err.Error(), "directory") {
+			t.Errorf("Directory %q: err = %v, want one naming the directory", bad, err)
+		}
+	}
+}
+
 func TestManifestInImage(t *testing.T) {
 	dir := t.TempDir()
 	s := workspaceSpec(t, dir)
