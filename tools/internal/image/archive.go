@@ -135,6 +135,7 @@ func CheckRepoTag(rt string) error {
 	}
 	return nil
 }
+
 // (manifest.json + blobs, as Docker 25 lays it out) naming it by repoTags.
 // WriteDockerArchive writes the image as a `docker save` tarball
 // (manifest.json + blobs, as Docker 25 lays it out) tagged tag.
