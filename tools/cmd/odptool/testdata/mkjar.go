@@ -15,12 +15,16 @@ func main() {
 		panic(err)
 	}
 	zw := zip.NewWriter(f)
-	for _, name := range []string{"META-INF/MANIFEST.MF", "a/A.class", "b/B.txt"} {
-		w, err := zw.Create(name)
+	for _, e := range []struct{ name, content string }{
+		{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\nMain-Class: a.A\r\nBuild-Jdk: 17.0.9\r\n\r\n"},
+		{"a/A.class", strings.Repeat("class content\n", 200)},
+		{"b/B.txt", strings.Repeat("text content\n", 300)},
+	} {
+		w, err := zw.Create(e.name)
 		if err != nil {
 			panic(err)
 		}
-		w.Write([]byte(strings.Repeat(name+" content\n", 200)))
+		w.Write([]byte(e.content))
 	}
 	if err := zw.Close(); err != nil {
 		panic(err)
