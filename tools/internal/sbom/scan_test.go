@@ -237,7 +237,7 @@ func TestScanRefuses(t *testing.T) {
 	}{
 		{"bad status record", []tentry{file("var/lib/dpkg/status.d/x1", "Package: x1\nVersion: 1\n")}, sbom.Limits{}, "var/lib/dpkg/status.d/x1: paragraph 1 (x1): Architecture"},
 		{"stray file in status.d", []tentry{file("var/lib/dpkg/status.d/X.list", "a")}, sbom.Limits{}, "neither a package's status record"},
-		{"bad METADATA", []tentry{file("site/x-1.dist-info/METADATA", "Version: 1\n")}, sbom.Limits{}, "site/x-1.dist-info/METADATA: Name"},
+		{"bad METADATA", []tentry{file("site/x-1.dist-info/METADATA", "Version: 1\n")}, sbom.Limits{}, "site/x-1.dist-info/METADATA: distribution Name"},
 		{"METADATA over budget", []tentry{file("site/x-1.dist-info/METADATA", "Name: x\nVersion: 1\n")}, withLimit(func(l *sbom.Limits) { l.TextFile = 10 }), "more than the 10 bytes"},
 		{"jar nested too deep", []tentry{file("deep.jar", deep)}, sbom.Limits{}, "nested more than 4 jars deep"},
 		{"corrupt jar", []tentry{file("x.jar", "not a zip")}, sbom.Limits{}, "jar x.jar"},
