@@ -77,9 +77,13 @@ func licenseID(name string) string {
 	return licenseRef(name)
 }
 
-// licenseRef makes a LicenseRef of any text: characters outside
+// licenseRef makes a LicenseRef of any text: a trailing "+" (DEP-5's
+// "or any later version") becomes "-or-later", other characters outside
 // [A-Za-z0-9.-] become "-".
 func licenseRef(name string) string {
+	if n, ok := strings.CutSuffix(name, "+"); ok && n != "" && !strings.HasSuffix(n, "+") {
+		name = n + "-or-later"
+	}
 	b := []byte(name)
 	for i, c := range b {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
