@@ -30,8 +30,11 @@ const (
 )
 
 // maxLayers bounds the layers of a .sig or .att manifest we read (cosign
-// refuses more than 1000).
-const maxLayers = 1000
+// refuses more than 1000), maxTotal the bytes of all of them.
+const (
+	maxLayers = 1000
+	maxTotal  = 256 << 20
+)
 
 // Remote says how to reach the registry.
 type Remote struct {
@@ -157,9 +160,13 @@ func fetchLayers(tag name.Tag, opts []remote.Option) (v1.Image, []Layer, error) 
 		return nil, nil, fmt.Errorf("%s has %d layers (more than %d)", tag, len(m.Layers), maxLayers)
 	}
 	var out []Layer
+	var total int64
 	for i, d := range m.Layers {
 		if d.Size < 0 || d.Size > maxPayload {
 			return nil, nil, fmt.Errorf("%s layer %d is %d bytes (more than %d)", tag, i+1, d.Size, maxPayload)
+		}
+		if total += d.Size; total > maxTotal {
+			return nil, nil, fmt.Errorf("%s: its layers add up to more than %d bytes", tag, maxTotal)
 		}
 		l, err := img.LayerByDigest(d.Digest)
 		if err != nil {
