@@ -298,7 +298,9 @@ func (s *scanner) entry(tr *tar.Reader, h *tar.Header) error {
 			s.records[p] = &c
 		}
 		return nil
-	case tar.TypeReg:
+	case tar.TypeReg, tar.TypeCont:
+		// The tar reader reads the old TypeRegA as TypeReg; runtimes
+		// extract TypeCont as a regular file.
 	default:
 		return nil
 	}
