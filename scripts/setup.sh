@@ -40,3 +40,7 @@ install_go_tool() { # name module@version
 }
 install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
 install_go_tool crane github.com/google/go-containerregistry/cmd/crane@v0.22.1
+# Referees of the supply-chain tests (signatures, attestations, SBOMs);
+# each takes minutes to build the first time.
+install_go_tool cosign github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+install_go_tool syft github.com/anchore/syft/cmd/syft@v1.57.2

@@ -47,6 +47,51 @@ func TestAttributeConditionRefuses(t *testing.T) {
 	}
 }
 
+func TestSignatureCondition(t *testing.T) {
+	keyA := strings.Repeat("a1", 32)
+	keyB := strings.Repeat("b2", 32)
+	tail := "assertion.swname == 'CONFIDENTIAL_SPACE' &&\n" +
+		"'STABLE' in assertion.submods.confidential_space.support_attributes &&\n" +
+		"assertion.dbgstat == 'disabled-since-boot'"
+	sigClause := "assertion.submods.container.image_signatures.exists(sig, sig.signature_algorithm + ':' + sig.key_id in ['ECDSA_P256_SHA256:" + keyA + "', 'RSASSA_PSS_SHA256:" + keyB + "'])"
+	for _, tc := range []struct {
+		name string
+		c    launchpolicy.Condition
+		want string
+	}{
+		{"signers", launchpolicy.Condition{Signers: []launchpolicy.Signer{{"ECDSA_P256_SHA256", keyA}, {"RSASSA_PSS_SHA256", keyB}}}, sigClause + " &&\n" + tail},
+		{"digest and signer", launchpolicy.Condition{ImageDigest: digest, Signers: []launchpolicy.Signer{{"ECDSA_P256_SHA256", keyA}, {"RSASSA_PSS_SHA256", keyB}}, ServiceAccount: "w@p.iam.gserviceaccount.com"},
+			"assertion.submods.container.image_digest == '" + digest + "' &&\n" + sigClause + " &&\n" + tail + " &&\n'w@p.iam.gserviceaccount.com' in assertion.google_service_accounts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.c.Render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		c    launchpolicy.Condition
+		want string
+	}{
+		{"nothing", launchpolicy.Condition{}, "needs an image digest or a signer"},
+		{"bad algorithm", launchpolicy.Condition{Signers: []launchpolicy.Signer{{"ECDSA_P384_SHA384", keyA}}}, "signature algorithm"},
+		{"upper-case key ID", launchpolicy.Condition{Signers: []launchpolicy.Signer{{"ECDSA_P256_SHA256", strings.ToUpper(keyA)}}}, "key ID"},
+		{"quote in key ID", launchpolicy.Condition{Signers: []launchpolicy.Signer{{"ECDSA_P256_SHA256", "x' || true || '"}}}, "key ID"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.c.Render()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestValidateConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name, config string
