@@ -23,6 +23,7 @@ load("//rules/private:launch_policy.bzl", _odp_launch_policy = "odp_launch_polic
 load("//rules/private:providers.bzl", _OdpImageInfo = "OdpImageInfo", _OdpLaunchPolicyInfo = "OdpLaunchPolicyInfo", _OdpLayerInfo = "OdpLayerInfo", _OdpPythonLayersInfo = "OdpPythonLayersInfo")
 load("//rules/private:push.bzl", _odp_push = "odp_push", _odp_tarball = "odp_tarball")
 load("//rules/private:python_image.bzl", _odp_python_image = "odp_python_image", _python_layer = "python_layer", _python_layers = "python_layers")
+load("//rules/private:sbom.bzl", _odp_sbom = "odp_sbom")
 load("//rules/private:toolchain.bzl", _odp_toolchain = "odp_toolchain")
 load("//rules/private:versions.bzl", _ODPTOOL_VERSION = "ODPTOOL_VERSION")
 
@@ -48,6 +49,7 @@ odp_normalized_jar = _odp_normalized_jar
 odp_launch_policy = _odp_launch_policy
 odp_push = _odp_push
 odp_tarball = _odp_tarball
+odp_sbom = _odp_sbom
 python_layers = _python_layers
 python_layer = _python_layer
 

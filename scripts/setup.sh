@@ -12,6 +12,7 @@ apt_packages=(
   dpkg-dev xz-utils zstd bzip2 binutils  # dpkg-deb, compressors and GNU ar for test packages
   hyperfine                          # benchmarks
   qemu-user-static                   # the linux/arm64 odptool, run directly (cross-architecture test)
+  openssl                            # a signing key for the publish test
   openjdk-17-jdk-headless            # javac/jar for the Java examples (Bazel 4.2.3 cannot fetch java tools)
   clang-16 libc++-16-dev libc++abi-16-dev  # the aggregator's JNI library, built against libc++ 16
 )

@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$ws" && -f "$lines" && -n "${ODP_BAZEL_WORK:-}" ]] || { echo "usage: ODP_BAZEL_WORK=DIR test_examples.sh -C WS --lines FILE" >&2; exit 2; }
-for tool in podman skopeo docker-registry go; do
+for tool in podman skopeo docker-registry go openssl cosign syft; do
   command -v "$tool" >/dev/null || { echo "test_examples.sh: FAIL: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
@@ -150,13 +150,88 @@ YML
   registry_pid=$!
   for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.2; done
   repo="127.0.0.1:$port/odp/aggregator"
+  # A release signing key (ECDSA P-256, unencrypted PKCS #8), as a release
+  # engineer would keep it outside the build.
+  openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$tmp/sign.key" &&
+    openssl pkey -in "$tmp/sign.key" -pubout -out "$tmp/sign.pub" || fail "openssl: generating a signing key"
   if ODP_BAZEL_WORK="$ODP_BAZEL_WORK" "$root/scripts/bazel_offline.sh" -C "$ws" run --repo_env=ODP_DEB_DIR="$deb_dir" \
       //examples/aggregator:aggregator_image_publish -- --repository "$repo" --tag e2e \
-      --record "$tmp/push.jsonl" --provenance "$tmp/provenance.json" >"$tmp/publish.log" 2>&1; then
+      --record "$tmp/push.jsonl" --provenance "$tmp/provenance.json" --sign-key "$tmp/sign.key" >"$tmp/publish.log" 2>&1; then
     served="$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$repo:e2e" 2>&1)"
     [[ "$served" == "$agg_digest" ]] && pass "publish: registry serves $agg_digest" || fail "publish: registry serves '$served', built $agg_digest"
     subject="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["subject"][0]["digest"]["sha256"])' "$tmp/provenance.json" 2>&1)"
     [[ "sha256:$subject" == "$agg_digest" ]] && pass "publish: provenance subject is the pushed digest" || fail "publish: provenance subject '$subject'"
+
+    # The referee: cosign verifies the signature and both attestations.
+    cosign=(cosign --verbose=false)
+    if "${cosign[@]}" verify --key "$tmp/sign.pub" --insecure-ignore-tlog --allow-insecure-registry "$repo@$agg_digest" >"$tmp/cosign.log" 2>&1; then
+      pass "publish: cosign verify accepts the signature"
+    else
+      fail "publish: cosign verify:"; tail -n 5 "$tmp/cosign.log"
+    fi
+    for type in slsaprovenance1 spdxjson; do
+      if "${cosign[@]}" verify-attestation --type "$type" --key "$tmp/sign.pub" --insecure-ignore-tlog --allow-insecure-registry \
+          "$repo@$agg_digest" >"$tmp/cosign-$type.log" 2>&1; then
+        pass "publish: cosign verify-attestation --type $type"
+      else
+        fail "publish: cosign verify-attestation --type $type:"; tail -n 5 "$tmp/cosign-$type.log"
+      fi
+    done
+
+    # The SBOM lists every locked package of the image, the jar and the
+    # JNI library; syft finds no package it does not list.
+    sbom="$ws/bazel-bin/examples/aggregator/aggregator_image.sbom.spdx.json"
+    missing="$(python3 - "$sbom" "$ws/examples/bases/java17.lock.json" "$ws/examples/bases/libcxx.lock.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+have = {(p["name"], p.get("versionInfo")) for p in doc["packages"]}
+names = {p["name"] for p in doc["packages"]}
+want = set()
+for lock in sys.argv[2:]:
+    want |= {(p["name"], p["version"]) for p in json.load(open(lock))["packages"]}
+missing = sorted("%s %s" % w for w in want - have)
+for n in ("aggregator_application.jar", "libaggregation-jni.so"):
+    if not any(n in x for x in names) and not any(n in json.dumps(p) for p in doc["packages"]):
+        missing.append(n)
+print("\n".join(missing))
+PY
+)"
+    [[ -z "$missing" ]] && pass "SBOM: every locked Debian package, the jar and the JNI library" || fail "SBOM lacks: $missing"
+    if command -v syft >/dev/null; then
+      syft -q "oci-dir:$ws/bazel-bin/examples/aggregator/aggregator_image" -o json >"$tmp/syft.json" 2>"$tmp/syft.log"
+      extra="$(python3 - "$sbom" "$tmp/syft.json" <<'PY'
+import json, sys
+ours = {p["name"] for p in json.load(open(sys.argv[1]))["packages"]}
+theirs = {a["name"] for a in json.load(open(sys.argv[2]))["artifacts"] if a["type"] in ("deb", "python")}
+print(" ".join(sorted(theirs - ours)))
+PY
+)"
+      [[ -z "$extra" ]] && pass "SBOM: syft finds no Debian or Python package we do not list" || fail "SBOM: syft found $extra"
+    else
+      fail "syft not found (scripts/setup.sh installs it)"
+    fi
+
+    # A relying party's check: the registry serves what the release says,
+    # signed and attested; then the tag is re-pointed and the check fails
+    # naming the image.
+    printf '# Expected image digests: LABEL MANIFEST_DIGEST IMAGE_ID, sorted.\n%s\n' \
+      "$(awk '$1 == "//examples/aggregator:aggregator_image" { print $1, $2, $4 }' "$lines")" >"$tmp/release.txt"
+    verify=("$odptool" release verify --digests "$tmp/release.txt" --tag e2e --repository-for "//examples/aggregator:aggregator_image=$repo"
+      --pub "$tmp/sign.pub" --layouts "$ws/bazel-bin")
+    if "${verify[@]}" >"$tmp/verify.log" 2>&1; then
+      pass "release verify: the registry serves the release, signed and attested"
+    else
+      fail "release verify:"; tail -n 10 "$tmp/verify.log"
+    fi
+    other="$(awk '$1 == "//examples/task_assignment:task_assignment_image" { print $3 }' "$lines")"
+    "$odptool" image push --repository "$repo" --tag e2e "$ws/$other" >/dev/null 2>&1 || fail "re-pointing the tag"
+    if "${verify[@]}" >"$tmp/verify.log" 2>&1; then
+      fail "release verify passed after the tag was re-pointed"
+    elif grep -q "//examples/aggregator:aggregator_image" "$tmp/verify.log"; then
+      pass "release verify fails after the tag was re-pointed, naming the image"
+    else
+      fail "release verify failed without naming the image:"; tail -n 10 "$tmp/verify.log"
+    fi
   else
     fail "publish: bazel run failed:"
     tail -n 30 "$tmp/publish.log"

@@ -62,6 +62,10 @@ def _odp_push_impl(ctx):
     for lock in ctx.files.locks:
         extra.append('extra+=(--lock "%s=$(resolve %s)")' % (lock.basename, _shell_quote(_rpath(ctx, lock))))
         runfiles.append(lock)
+    sbom = ""
+    if ctx.file.sbom:
+        sbom = _rpath(ctx, ctx.file.sbom)
+        runfiles.append(ctx.file.sbom)
 
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
@@ -73,6 +77,7 @@ def _odp_push_impl(ctx):
             "{{ODPTOOL}}": _rpath(ctx, tool),
             "{{LAYOUT}}": _rpath(ctx, info.layout),
             "{{DEFAULTS}}": " ".join(defaults),
+            "{{SBOM}}": sbom,
             "{{EXTRA}}": "\n".join(extra),
         },
     )
@@ -94,8 +99,19 @@ checked to serve that digest, then each tag is set (`odptool image push`).
 `--repository` given at run time replaces `repository` (the registry is
 chosen at publish time); `--tag` adds to `remote_tags`. `--provenance FILE`
 writes an in-toto / SLSA provenance statement listing the base images and
-`locks`. The odptool that runs is the toolchain's for the host (the
-execution platform), whatever `--platforms` says.""",
+`locks`. `--sign-key KEY` (a PEM private key, read at run time, never a
+build input) then signs the pushed digest as cosign does, in a form
+Confidential Space's launcher accepts (`odptool image sign`), and attaches
+the provenance (with `--provenance`) and the `sbom` as attestations
+(`odptool image attest`); `--signature-repository REPO` stores them
+elsewhere. The odptool that runs is the toolchain's for the host (the
+execution platform), whatever `--platforms` says.
+
+```sh
+bazel run //svc:image_publish -- --repository 127.0.0.1:5000/svc --tag v1 \
+    --provenance push.intoto.json --sign-key cosign.key
+cosign verify --key cosign.pub --insecure-ignore-tlog 127.0.0.1:5000/svc:v1
+```""",
     attrs = {
         "image": attr.label(
             mandatory = True,
@@ -107,6 +123,10 @@ execution platform), whatever `--platforms` says.""",
         "locks": attr.label_list(
             allow_files = [".json"],
             doc = "Lock files (`odptool deb lock`) listed as resolved dependencies in `--provenance`.",
+        ),
+        "sbom": attr.label(
+            allow_single_file = [".json"],
+            doc = "The image's SBOM (`odp_sbom`), attached as an attestation with `--sign-key`.",
         ),
         "_template": attr.label(
             default = Label("//rules/private:push.sh.tpl"),

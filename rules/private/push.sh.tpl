@@ -3,12 +3,15 @@
 # digest, then sets the tags (odptool image push --help).
 # Flags given after `bazel run ... --` are passed on and win over the
 # defaults: --repository REPO, --tag TAG (added to the default tags),
-# --record FILE, --provenance FILE, --source-revision REV, ...
+# --record FILE, --provenance FILE, --source-revision REV, --insecure, ...
+# Flags of this script: --sign-key KEY signs the pushed digest and attaches
+# the provenance (with --provenance) and the SBOM as attestations;
+# --signature-repository REPO stores them in another repository.
 set -euo pipefail
 
 # `bazel run` starts this in its runfiles tree; runfiles paths are resolved
-# there, then the user's working directory is restored so that --record and
-# --provenance paths mean what the user typed.
+# there, then the user's working directory is restored so that --record,
+# --provenance and --sign-key paths mean what the user typed.
 runfiles="${RUNFILES_DIR:-$0.runfiles}"
 resolve() {
   if [[ -e "$runfiles/$1" ]]; then
@@ -20,9 +23,46 @@ resolve() {
 }
 odptool="$(resolve "{{ODPTOOL}}")"
 layout="$(resolve "{{LAYOUT}}")"
+sbom="{{SBOM}}"
+[[ -z "$sbom" ]] || sbom="$(resolve "$sbom")"
 extra=()
 {{EXTRA}}
+defaults=({{DEFAULTS}})
 if [[ -n "${BUILD_WORKING_DIRECTORY:-}" ]]; then
   cd "$BUILD_WORKING_DIRECTORY"
 fi
-exec "$odptool" image push {{DEFAULTS}} "${extra[@]}" "$@" "$layout"
+
+# What image push needs to see, and what the signing steps need to know.
+push_args=() sign_key="" sig_repo=() repository="" provenance="" insecure=()
+for ((i = 0; i < ${#defaults[@]}; i++)); do
+  [[ "${defaults[$i]}" == --repository ]] && repository="${defaults[$((i + 1))]}"
+done
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --sign-key) sign_key="$2"; shift 2; continue ;;
+    --sign-key=*) sign_key="${1#*=}"; shift; continue ;;
+    --signature-repository) sig_repo=(--signature-repository "$2"); shift 2; continue ;;
+    --signature-repository=*) sig_repo=(--signature-repository "${1#*=}"); shift; continue ;;
+    --repository) repository="$2" ;;
+    --repository=*) repository="${1#*=}" ;;
+    --provenance) provenance="$2" ;;
+    --provenance=*) provenance="${1#*=}" ;;
+    --insecure) insecure=(--insecure) ;;
+  esac
+  push_args+=("$1")
+  shift
+done
+if [[ -n "$sign_key" && ! -r "$sign_key" ]]; then
+  echo "odp_push {{LABEL}}: --sign-key $sign_key: not a readable file" >&2
+  exit 2
+fi
+"$odptool" image push "${defaults[@]}" "${extra[@]}" "${push_args[@]}" "$layout"
+[[ -n "$sign_key" ]] || exit 0
+signing=(--repository "$repository" --layout "$layout" --key "$sign_key" "${sig_repo[@]}" "${insecure[@]}")
+"$odptool" image sign "${signing[@]}"
+if [[ -n "$provenance" ]]; then
+  "$odptool" image attest "${signing[@]}" --type slsaprovenance1 --predicate "$provenance"
+fi
+if [[ -n "$sbom" ]]; then
+  "$odptool" image attest "${signing[@]}" --type spdxjson --predicate "$sbom"
+fi
