@@ -64,5 +64,7 @@ if [[ -n "$provenance" ]]; then
   "$odptool" image attest "${signing[@]}" --type slsaprovenance1 --predicate "$provenance"
 fi
 if [[ -n "$sbom" ]]; then
-  "$odptool" image attest "${signing[@]}" --type spdxjson --predicate "$sbom"
+  sbom_type=spdxjson
+  [[ "$sbom" != *.cdx.json ]] || sbom_type=cyclonedx
+  "$odptool" image attest "${signing[@]}" --type "$sbom_type" --predicate "$sbom"
 fi
