@@ -6,7 +6,9 @@ Bazel's java_* rules cannot run offline on Bazel 4.2.3 (they download
 (see host_tools.bzl), without a shell: one action compiles, one packs. Like
 Bazel's own java_binary it has an output `NAME_deploy.jar`, which is what
 rules_odp's `odp_java_image(binary = ...)` takes; unlike it, it has no
-dependencies (`deps`): the sources may use the Java platform only.
+dependencies (`deps`): the sources may use the Java platform only. A
+`java_library` stand-in (`libNAME.jar`) feeds the springboot stand-in of
+spring.bzl.
 """
 
 # The earliest instant `jar --date` accepts (DOS time starts in 1980 and
@@ -51,18 +53,10 @@ def _java_binary_impl(ctx):
         runfiles = ctx.runfiles(files = [jar]),
     )]
 
-def _compile_and_pack(ctx, jar):
-    if not _valid_java_name(ctx.attr.main_class):
-        fail("main_class: %r is not a fully qualified Java class name (e.g. com.example.app.Main)" % ctx.attr.main_class)
-    strip_prefix = ctx.attr.resource_strip_prefix
-    if strip_prefix == "" and ctx.files.resources:
-        strip_prefix = ctx.label.package
-    if strip_prefix.startswith("/") or strip_prefix.endswith("/"):
-        fail("resource_strip_prefix: %r must be a workspace-relative directory without leading or trailing '/'" % strip_prefix)
+def javac(ctx, srcs, classes, javacopts = [], classpath = []):
+    """Compiles srcs with the host JDK into the tree artifact `classes`.
 
-    classes = ctx.actions.declare_directory(ctx.label.name + "_classes")
-
-    # JVM flags cannot go into an @argfile, so they get their own Args.
+    The caller needs the attributes `_javac` (and `_jar` to pack)."""
     jvm_args = ctx.actions.args()
     jvm_args.add_all(_JVM_FLAGS)
     args = ctx.actions.args()
@@ -77,27 +71,32 @@ def _compile_and_pack(ctx, jar):
         "-sourcepath",
         "",
         "-classpath",
-        "",
+        ":".join([f.path for f in classpath]),
         "-proc:none",
         "-d",
         classes.path,
     ])
-    args.add_all(ctx.attr.javacopts)
-    args.add_all(ctx.files.srcs)
+    args.add_all(javacopts)
+    args.add_all(srcs)
     args.use_param_file("@%s", use_always = False)
     args.set_param_file_format("shell")
     ctx.actions.run(
         executable = ctx.file._javac,
+        # JVM flags cannot go into an @argfile, so they get their own Args.
         arguments = [jvm_args, args],
-        inputs = ctx.files.srcs,
+        inputs = srcs + classpath,
         outputs = [classes],
         mnemonic = "HostJavac",
-        progress_message = "Compiling %d Java files of %s with the host JDK" % (len(ctx.files.srcs), ctx.label),
+        progress_message = "Compiling %d Java files of %s with the host JDK" % (len(srcs), ctx.label),
     )
 
-    manifest = ctx.actions.declare_file(ctx.label.name + "_MANIFEST.MF")
-    ctx.actions.write(manifest, _manifest(ctx.attr.main_class))
+def pack(ctx, jar, manifest_text, parts, inputs):
+    """Packs `parts` (a list of `-C DIR ENTRY` triples, in entry order) into jar.
 
+    The jar tool keeps the order of the entries it is given and sorts what
+    it finds in a directory, so the bytes do not depend on the file system."""
+    manifest = ctx.actions.declare_file(ctx.label.name + "_MANIFEST.MF")
+    ctx.actions.write(manifest, manifest_text)
     jar_args = ctx.actions.args()
     jar_args.add_all(_JVM_FLAGS)
     jar_args.add_all([
@@ -108,21 +107,32 @@ def _compile_and_pack(ctx, jar):
         manifest.path,
         "--date",
         _JAR_DATE,
-        "-C",
-        classes.path,
-        ".",
     ])
-    for f in ctx.files.resources:
-        directory, entry = _resource_entry(f, strip_prefix)
+    for directory, entry in parts:
         jar_args.add_all(["-C", directory, entry])
     ctx.actions.run(
         executable = ctx.file._jar,
         arguments = [jar_args],
-        inputs = [classes, manifest] + ctx.files.resources,
+        inputs = [manifest] + inputs,
         outputs = [jar],
         mnemonic = "HostJar",
         progress_message = "Packing %s" % jar.short_path,
     )
+
+def _resources(ctx):
+    strip_prefix = ctx.attr.resource_strip_prefix
+    if strip_prefix == "" and ctx.files.resources:
+        strip_prefix = ctx.label.package
+    if strip_prefix.startswith("/") or strip_prefix.endswith("/"):
+        fail("resource_strip_prefix: %r must be a workspace-relative directory without leading or trailing '/'" % strip_prefix)
+    return [_resource_entry(f, strip_prefix) for f in ctx.files.resources]
+
+def _compile_and_pack(ctx, jar):
+    if not _valid_java_name(ctx.attr.main_class):
+        fail("main_class: %r is not a fully qualified Java class name (e.g. com.example.app.Main)" % ctx.attr.main_class)
+    classes = ctx.actions.declare_directory(ctx.label.name + "_classes")
+    javac(ctx, ctx.files.srcs, classes, ctx.attr.javacopts)
+    pack(ctx, jar, _manifest(ctx.attr.main_class), [(classes.path, ".")] + _resources(ctx), [classes] + ctx.files.resources)
 
 _ATTRS = {
     "srcs": attr.label_list(
@@ -191,6 +201,54 @@ def java_binary(name, srcs, main_class, resources = [], resource_strip_prefix = 
         name = name,
         srcs = srcs,
         main_class = main_class,
+        resources = resources,
+        resource_strip_prefix = resource_strip_prefix,
+        javacopts = javacopts,
+        **kwargs
+    )
+
+HostJavaLibraryInfo = provider(
+    doc = "A java_library of the Bazel 4 harness: its sources and jar (what the springboot stand-in needs).",
+    fields = {
+        "srcs": "list of File: the .java sources.",
+        "jar": "File: libNAME.jar.",
+    },
+)
+
+def _java_library_impl(ctx):
+    classes = ctx.actions.declare_directory(ctx.label.name + "_classes")
+    javac(ctx, ctx.files.srcs, classes, ctx.attr.javacopts)
+    jar = ctx.outputs.jar
+    pack(ctx, jar, "Manifest-Version: 1.0\n\n", [(classes.path, ".")] + _resources(ctx), [classes] + ctx.files.resources)
+    return [
+        DefaultInfo(files = depset([jar]), runfiles = ctx.runfiles(files = [jar])),
+        HostJavaLibraryInfo(srcs = ctx.files.srcs, jar = jar),
+    ]
+
+_java_library = rule(
+    implementation = _java_library_impl,
+    doc = "Compiles Java sources with the host JDK into `libNAME.jar` (no Main-Class).",
+    attrs = {k: v for k, v in _ATTRS.items() if k != "main_class"},
+    outputs = {"jar": "lib%{name}.jar"},
+)
+
+def java_library(name, srcs, resources = [], resource_strip_prefix = "", javacopts = [], deps = [], **kwargs):
+    """The harness's java_library: `libNAME.jar` compiled by the host JDK.
+
+    Args:
+      name: target name; the jar is `libNAME.jar`.
+      srcs: the `.java` files.
+      resources: files copied into the jar.
+      resource_strip_prefix: cut from the resources' paths.
+      javacopts: extra javac flags.
+      deps: must be empty (the stand-in compiles against the Java platform only).
+      **kwargs: visibility, tags, testonly.
+    """
+    if deps:
+        fail("java_library %s: the Bazel 4 harness's java_library (bazel4/java.bzl) compiles against the Java platform only; deps are not supported" % name)
+    _java_library(
+        name = name,
+        srcs = srcs,
         resources = resources,
         resource_strip_prefix = resource_strip_prefix,
         javacopts = javacopts,

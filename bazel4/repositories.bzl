@@ -56,6 +56,7 @@ def bazel4_repositories(go = True):
     _maybe(bazel4_stub_repository, name = "remote_coverage_tools", kind = "remote_coverage_tools")
     _maybe(bazel4_stub_repository, name = "rules_shell", kind = "rules_shell")
     _maybe(bazel4_stub_repository, name = "rules_python", kind = "rules_python")
+    _maybe(bazel4_stub_repository, name = "rules_spring", kind = "rules_spring")
     _maybe(system_skylib, name = "bazel_skylib")
     _maybe(system_platforms, name = "platforms")
 

@@ -17,6 +17,8 @@ write small replacements:
   and libc++, as the seed's hermetic LLVM 16 toolchain does; bazel4/cc.bzl).
   So the examples' BUILD files load and call `java_binary` and `cc_binary`
   exactly as a Bazel 7/8 user's do.
+- `rules_spring`: `springboot`, implemented with host tools (bazel4/spring.bzl),
+  so that the examples build Spring-Boot-shaped jars as the seed's services do.
 - `rules_shell`, `rules_python`: not needed by Bazel 4 itself, but BUILD files
   load `sh_test` and `py_binary` from them (Bazel 8/9 moved those rules out
   of Bazel); they forward to the native rules.
@@ -79,9 +81,10 @@ _PYTHON_RULES = [
 
 # The host-tool implementations of the two rules that cannot run offline.
 _JAVA_BINARY = """
-load("@rules_odp//bazel4:java.bzl", _java_binary = "java_binary")
+load("@rules_odp//bazel4:java.bzl", _java_binary = "java_binary", _java_library = "java_library")
 
 java_binary = _java_binary
+java_library = _java_library
 """
 
 _CC_BINARY = """
@@ -109,7 +112,12 @@ alias(
         rctx.file("BUILD.bazel", _HEADER)
         rctx.file("java/BUILD.bazel", _HEADER)
         rctx.file("java/defs.bzl", _HEADER + '"""Forwards to the native Java rules of Bazel 4 (java_binary: see bazel4/java.bzl)."""\n' +
-                                  _JAVA_BINARY + "\n" + _forwarders([r for r in _JAVA_RULES if r != "java_binary"]))
+                                  _JAVA_BINARY + "\n" + _forwarders([r for r in _JAVA_RULES if r not in ("java_binary", "java_library")]))
+    elif kind == "rules_spring":
+        rctx.file("BUILD.bazel", _HEADER)
+        rctx.file("springboot/BUILD.bazel", _HEADER)
+        rctx.file("springboot/springboot.bzl", _HEADER + '"""rules_spring\'s springboot, as the Bazel 4 harness stands in for it (bazel4/spring.bzl)."""\n\n' +
+                                               'load("@rules_odp//bazel4:spring.bzl", _springboot = "springboot")\n\nspringboot = _springboot\n')
     elif kind == "rules_python":
         rctx.file("BUILD.bazel", _HEADER)
         rctx.file("python/BUILD.bazel", _HEADER + """
@@ -155,7 +163,7 @@ bazel4_stub_repository = repository_rule(
     attrs = {
         "kind": attr.string(
             mandatory = True,
-            values = ["rules_cc", "rules_java", "rules_python", "rules_shell", "remote_coverage_tools"],
+            values = ["rules_cc", "rules_java", "rules_python", "rules_shell", "rules_spring", "remote_coverage_tools"],
             doc = "Which repository to stand in for.",
         ),
     },

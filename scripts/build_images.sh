@@ -4,8 +4,8 @@
 #
 #   LABEL DIGEST LAYOUT_DIR IMAGE_ID
 #
-# e.g. //examples/aggregator:aggregator_image sha256:<64 hex>
-#      bazel-bin/examples/aggregator/aggregator_image sha256:<64 hex>
+# e.g. //examples/shuffler/services/aggregator:aggregator_image sha256:<64 hex>
+#      bazel-bin/examples/shuffler/services/aggregator/aggregator_image sha256:<64 hex>
 # DIGEST is the manifest digest (what a registry serves and Confidential
 # Space attests), LAYOUT_DIR the OCI layout relative to the workspace root,
 # IMAGE_ID the config digest (what `podman images` shows). Build output goes

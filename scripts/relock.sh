@@ -38,9 +38,12 @@ lock() {
   local file="$1"; shift
   (cd "$work" && ./odptool deb lock "${indexes[@]}" --arch amd64 --out "$ws/$file" "$@")
 }
-lock examples/bases/java17.lock.json openjdk-17-jre-headless
+# Distroless-style bases: no package manager, archiver or perl. They are
+# only needed by maintainer scripts, which never run in a repacked image.
+base_excludes=(--exclude dpkg --exclude tar --exclude perl-base --exclude debconf)
+lock examples/bases/java17.lock.json "${base_excludes[@]}" openjdk-17-jre-headless
 # libpython3.11-stdlib: Bazel's py_binary launcher imports shutil, tempfile, zipfile.
-lock examples/bases/python311.lock.json python3.11-minimal libpython3.11-stdlib
+lock examples/bases/python311.lock.json "${base_excludes[@]}" python3.11-minimal libpython3.11-stdlib
 lock examples/bases/libcxx.lock.json libc++1-16
 
 # The harness's Python stand-ins (bazel4/python). The shared libraries the

@@ -6,7 +6,7 @@
 #     (bases: `java -version`, `python3 -c 'print(1)'`; services: "<service> ok";
 #     FCP_OPTS given at run time reaches the aggregator);
 #   * the TEE image carries exactly the seed's three tee.* labels, the others none;
-#   * `bazel run //examples/aggregator:aggregator_image_publish -- --repository
+#   * `bazel run //examples/shuffler/services/aggregator:aggregator_image_publish -- --repository
 #     127.0.0.1:PORT/...` pushes into a real registry (Debian's docker-registry),
 #     which then serves the built digest; the provenance statement names it;
 #   * incrementality: after editing one Java source file only the workload
@@ -111,17 +111,36 @@ with tarfile.open(blob(m["layers"][-1]["digest"])) as t:
       [[ "$bundle" =~ ^[0-9]+$ && "$bundle" -gt 100 ]] && pass "$label: CA bundle with $bundle certificates" || fail "$label: CA bundle: $bundle" ;;
     //examples/bases:python311)
       expect "$label: python3 -c 'print(1)'" "1" "$(podman_run "$ref" "$ref" python3 -c 'print(1)')" ;;
-    //examples/task_assignment:task_assignment_image)
-      expect "$label: runs" "task_assignment ok" "$(podman_run "$ref" "$ref")" ;;
-    //examples/aggregator:aggregator_image)
-      expect "$label: runs" "aggregator ok" "$(podman_run "$ref" "$ref")"
-      expect "$label: FCP_OPTS at run time" "--odp-test=42" "$(podman_run "$ref" -e FCP_OPTS=--odp-test=42 "$ref")" ;;
-    //examples/task_builder:task_builder_image)
-      expect "$label: runs" "task_builder ok" "$(podman_run "$ref" "$ref")" ;;
+    //examples/shuffler/services/*)
+      svc="${label##*:}"; svc="${svc%_image}"
+      # The Spring-Boot-shaped jar's class path follows its entry order:
+      # zeta comes before alpha, and would lose if the entries were sorted.
+      want="$svc ok classpath=zeta"
+      case "$svc" in
+        aggregator | model_updater | task_scheduler) want="$want native=31 libcxx=16" ;;
+      esac
+      expect "$label: runs (JNI through the libc++ deb layers where there are any)" "$want" "$(podman_run "$ref" "$ref")"
+      case "$svc" in
+        aggregator | model_updater)
+          expect "$label: FCP_OPTS at run time" "fcp_opts=--odp-test=42" "$(podman_run "$ref" -e FCP_OPTS=--odp-test=42 "$ref")"
+          want_config='{"8082/tcp":{}} 0 /home/nonroot' ;;
+        *) want_config='null 65532 /home/nonroot' ;;
+      esac
+      got_config="$(podman image inspect --format '{{json .Config.ExposedPorts}} {{.Config.User}} {{.Config.WorkingDir}}' "$ref")"
+      [[ "$got_config" == "$want_config" ]] && pass "$label: exposed ports, user, working directory: $got_config" || fail "$label: config $got_config, want $want_config"
+      entrypoint="$(podman image inspect --format '{{json .Config.Entrypoint}}' "$ref")"
+      lib=""
+      [[ "$svc" == aggregator || "$svc" == model_updater || "$svc" == task_scheduler ]] && lib='"-Djava.library.path=/",'
+      want_ep='["java",'"$lib"'"-Dspring.profiles.active=gcp","-XX:InitialRAMPercentage=70.0","-XX:MaxRAMPercentage=70.0","-jar","/'"$svc"'_application.jar"]'
+      [[ "$entrypoint" == "$want_ep" ]] && pass "$label: entrypoint $entrypoint" || fail "$label: entrypoint $entrypoint, want $want_ep" ;;
+    //examples/python/taskbuilder:task_builder_image)
+      expect "$label: runs" "task_builder ok" "$(podman_run "$ref" "$ref")"
+      entrypoint="$(podman image inspect --format '{{json .Config.Entrypoint}}' "$ref")"
+      [[ "$entrypoint" == '["/python/taskbuilder/task_builder"]' ]] && pass "$label: entrypoint $entrypoint" || fail "$label: entrypoint $entrypoint" ;;
     *)
       fail "$label: no expectation in scripts/test_examples.sh; add one" ;;
   esac
-  if [[ "$label" == //examples/aggregator:aggregator_image ]]; then
+  if [[ "$label" == //examples/shuffler/services/aggregator:aggregator_image || "$label" == //examples/shuffler/services/modelupdater:model_updater_image ]]; then
     [[ "$labels" == "$seed_labels" ]] && pass "$label: exactly the seed's three tee labels" || fail "$label: tee labels are: $labels"
   else
     [[ -z "$labels" ]] && pass "$label: no tee labels" || fail "$label: unexpected tee labels: $labels"
@@ -129,7 +148,7 @@ with tarfile.open(blob(m["layers"][-1]["digest"])) as t:
 done <"$lines"
 
 # Publish into a real registry with bazel run.
-agg_digest="$(awk '$1 == "//examples/aggregator:aggregator_image" { print $2 }' "$lines")"
+agg_digest="$(awk '$1 == "//examples/shuffler/services/aggregator:aggregator_image" { print $2 }' "$lines")"
 if [[ -n "$agg_digest" ]]; then
   port=$((20000 + RANDOM % 20000))
   mkdir -p "$tmp/registry"
@@ -155,7 +174,7 @@ YML
   openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$tmp/sign.key" &&
     openssl pkey -in "$tmp/sign.key" -pubout -out "$tmp/sign.pub" || fail "openssl: generating a signing key"
   if ODP_BAZEL_WORK="$ODP_BAZEL_WORK" "$root/scripts/bazel_offline.sh" -C "$ws" run --repo_env=ODP_DEB_DIR="$deb_dir" \
-      //examples/aggregator:aggregator_image_publish -- --repository "$repo" --tag e2e \
+      //examples/shuffler/services/aggregator:aggregator_image_publish -- --repository "$repo" --tag e2e \
       --record "$tmp/push.jsonl" --provenance "$tmp/provenance.json" --sign-key "$tmp/sign.key" >"$tmp/publish.log" 2>&1; then
     served="$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$repo:e2e" 2>&1)"
     [[ "$served" == "$agg_digest" ]] && pass "publish: registry serves $agg_digest" || fail "publish: registry serves '$served', built $agg_digest"
@@ -180,7 +199,7 @@ YML
 
     # The SBOM lists every locked package of the image, the jar and the
     # JNI library; syft finds no package it does not list.
-    sbom="$ws/bazel-bin/examples/aggregator/aggregator_image.sbom.spdx.json"
+    sbom="$ws/bazel-bin/examples/shuffler/services/aggregator/aggregator_image.sbom.spdx.json"
     missing="$(python3 - "$sbom" "$ws/examples/bases/java17.lock.json" "$ws/examples/bases/libcxx.lock.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -198,7 +217,7 @@ PY
 )"
     [[ -z "$missing" ]] && pass "SBOM: every locked Debian package, the jar and the JNI library" || fail "SBOM lacks: $missing"
     if command -v syft >/dev/null; then
-      syft -q "oci-dir:$ws/bazel-bin/examples/aggregator/aggregator_image" -o json >"$tmp/syft.json" 2>"$tmp/syft.log"
+      syft -q "oci-dir:$ws/bazel-bin/examples/shuffler/services/aggregator/aggregator_image" -o json >"$tmp/syft.json" 2>"$tmp/syft.log"
       extra="$(python3 - "$sbom" "$tmp/syft.json" <<'PY'
 import json, sys
 ours = {p["name"] for p in json.load(open(sys.argv[1]))["packages"]}
@@ -215,19 +234,19 @@ PY
     # signed and attested; then the tag is re-pointed and the check fails
     # naming the image.
     printf '# Expected image digests: LABEL MANIFEST_DIGEST IMAGE_ID, sorted.\n%s\n' \
-      "$(awk '$1 == "//examples/aggregator:aggregator_image" { print $1, $2, $4 }' "$lines")" >"$tmp/release.txt"
-    verify=("$odptool" release verify --digests "$tmp/release.txt" --tag e2e --repository-for "//examples/aggregator:aggregator_image=$repo"
+      "$(awk '$1 == "//examples/shuffler/services/aggregator:aggregator_image" { print $1, $2, $4 }' "$lines")" >"$tmp/release.txt"
+    verify=("$odptool" release verify --digests "$tmp/release.txt" --tag e2e --repository-for "//examples/shuffler/services/aggregator:aggregator_image=$repo"
       --pub "$tmp/sign.pub" --layouts "$ws/bazel-bin")
     if "${verify[@]}" >"$tmp/verify.log" 2>&1; then
       pass "release verify: the registry serves the release, signed and attested"
     else
       fail "release verify:"; tail -n 10 "$tmp/verify.log"
     fi
-    other="$(awk '$1 == "//examples/task_assignment:task_assignment_image" { print $3 }' "$lines")"
+    other="$(awk '$1 == "//examples/shuffler/services/taskassignment:task_assignment_image" { print $3 }' "$lines")"
     "$odptool" image push --repository "$repo" --tag e2e "$ws/$other" >/dev/null 2>&1 || fail "re-pointing the tag"
     if "${verify[@]}" >"$tmp/verify.log" 2>&1; then
       fail "release verify passed after the tag was re-pointed"
-    elif grep -q "//examples/aggregator:aggregator_image" "$tmp/verify.log"; then
+    elif grep -q "//examples/shuffler/services/aggregator:aggregator_image" "$tmp/verify.log"; then
       pass "release verify fails after the tag was re-pointed, naming the image"
     else
       fail "release verify failed without naming the image:"; tail -n 10 "$tmp/verify.log"
@@ -236,6 +255,22 @@ PY
     fail "publish: bazel run failed:"
     tail -n 30 "$tmp/publish.log"
   fi
+fi
+
+# Every service, published as the seed's upload script does: the registry
+# chosen at publish time, one bazel run per service.
+if [[ -n "$registry_pid" ]]; then
+  while read -r label digest layout image_id; do
+    [[ "$label" == //examples/shuffler/services/* || "$label" == //examples/python/* ]] || continue
+    svc="${label##*:}"; svc="${svc%_image}"
+    if ODP_BAZEL_KEEP_SERVER=1 ODP_BAZEL_WORK="$ODP_BAZEL_WORK" "$root/scripts/bazel_offline.sh" -C "$ws" run --repo_env=ODP_DEB_DIR="$deb_dir" \
+        "${label}_publish" -- --repository "127.0.0.1:$port/odp/$svc" --tag v0 >"$tmp/publish-$svc.log" 2>&1; then
+      served="$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://127.0.0.1:$port/odp/$svc:v0" 2>&1)"
+      [[ "$served" == "$digest" ]] && pass "publish $svc: the registry serves $digest" || fail "publish $svc: served '$served', built $digest"
+    else
+      fail "publish $svc: bazel run ${label}_publish failed:"; tail -n 20 "$tmp/publish-$svc.log"
+    fi
+  done <"$lines"
 fi
 
 # Release digests: --write-expected then --check on the same build passes;
@@ -266,8 +301,8 @@ else
 fi
 
 # Incrementality: edit one Java source of task_assignment.
-src="$ws/examples/task_assignment/src/main/java/com/example/taskassignment/TaskAssignmentApplication.java"
-ta_layout="$ws/bazel-bin/examples/task_assignment/task_assignment_image"
+src="$ws/examples/shuffler/services/taskassignment/src/main/java/com/example/taskassignment/TaskAssignmentApplication.java"
+ta_layout="$ws/bazel-bin/examples/shuffler/services/taskassignment/task_assignment_image"
 if [[ -f "$src" && -d "$ta_layout" ]]; then
   # The server is kept between these builds: a no-op rebuild then costs what
   # Bazel itself costs, not a server start.
@@ -296,7 +331,7 @@ print("\n".join(l["digest"] for l in m["layers"]))' "$1"; }
   start=$(date +%s%N); build --execution_log_json_file="$tmp/noop.json"; noop_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   noop_actions=$(grep -c '"mnemonic"' "$tmp/noop.json" || true)
   [[ "$noop_actions" == 0 ]] && pass "no-op rebuild runs no action (${noop_ms} ms wall through scripts/bazel_offline.sh, server warm)" || fail "no-op rebuild ran $noop_actions actions"
-  sed -i 's/task_assignment ok/task_assignment ok (edited)/' "$src"
+  sed -i 's/task_assignment ok classpath=/task_assignment ok (edited) classpath=/' "$src"
   start=$(date +%s%N); build --execution_log_json_file="$tmp/edit.json"; edit_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   mnemonics="$(grep -o '"mnemonic": *"[^"]*"' "$tmp/edit.json" | sed 's/.*"\([^"]*\)"$/\1/' | sort | uniq -c | tr '\n' ' ')"
   echo "test_examples.sh: after one Java edit: ${edit_ms} ms, $(grep -c '"mnemonic"' "$tmp/edit.json") actions ($mnemonics), $(written "$tmp/edit.json") bytes written"

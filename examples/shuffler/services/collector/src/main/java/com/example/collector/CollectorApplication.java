@@ -1,0 +1,27 @@
+package com.example.collector;
+
+
+/**
+ * The collector example service: prints one line that the image tests look for ("collector ok"),
+ * with the class of com.example.shared.ClasspathProbe that won on its Spring-Boot-style class
+ * path (the jar's entry order decides).
+ */
+public final class CollectorApplication {
+  private CollectorApplication() {}
+
+  public static void main(String[] args) throws Exception {
+    String winner =
+        (String)
+            Class.forName(
+                    "com.example.shared.ClasspathProbe",
+                    true,
+                    Thread.currentThread().getContextClassLoader())
+                .getMethod("winner")
+                .invoke(null);
+    System.out.println(
+        "collector ok classpath="
+            + winner
+            + " user.dir="
+            + System.getProperty("user.dir"));
+  }
+}

@@ -1,0 +1,27 @@
+package com.example.taskmanagement;
+
+
+/**
+ * The task_management example service: prints one line that the image tests look for ("task_management ok"),
+ * with the class of com.example.shared.ClasspathProbe that won on its Spring-Boot-style class
+ * path (the jar's entry order decides).
+ */
+public final class TaskManagementApplication {
+  private TaskManagementApplication() {}
+
+  public static void main(String[] args) throws Exception {
+    String winner =
+        (String)
+            Class.forName(
+                    "com.example.shared.ClasspathProbe",
+                    true,
+                    Thread.currentThread().getContextClassLoader())
+                .getMethod("winner")
+                .invoke(null);
+    System.out.println(
+        "task_management ok classpath="
+            + winner
+            + " user.dir="
+            + System.getProperty("user.dir"));
+  }
+}
