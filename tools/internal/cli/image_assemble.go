@@ -3,9 +3,9 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
@@ -80,7 +80,7 @@ created, launch policy).`,
 					opts.Created = time.Unix(s, 0)
 				}
 				if *config != "" {
-					b, err := os.ReadFile(*config)
+					b, err := budget.ReadFile(*config, budget.ImageJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading config: %w", err)
 					}
@@ -89,7 +89,7 @@ created, launch policy).`,
 					}
 				}
 				if *policy != "" {
-					b, err := os.ReadFile(*policy)
+					b, err := budget.ReadFile(*policy, budget.ImageJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading launch policy: %w", err)
 					}

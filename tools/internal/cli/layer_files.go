@@ -3,8 +3,8 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/filespec"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
@@ -36,7 +36,7 @@ Modes default to 0755 for directories and owner-executable sources and
 				}
 				var items []filespec.Item
 				if *spec != "" {
-					data, err := os.ReadFile(*spec)
+					data, err := budget.ReadFile(*spec, budget.SpecJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading spec: %w", err)
 					}

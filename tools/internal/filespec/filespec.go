@@ -4,8 +4,6 @@
 package filespec
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,7 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Item is one line of a spec. Exactly one of Src (a file or a directory to
@@ -41,14 +41,9 @@ type Item struct {
 // Parse reads a spec: a JSON array of Items. Unknown fields are errors, so
 // a misspelt "mdoe" does not silently fall back to a default.
 func Parse(data []byte) ([]Item, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var items []Item
-	if err := dec.Decode(&items); err != nil {
+	if err := strictjson.UnmarshalKnown(data, &items); err != nil {
 		return nil, fmt.Errorf("parsing file spec: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("parsing file spec: trailing data after the JSON array")
 	}
 	return items, nil
 }
@@ -180,7 +175,7 @@ func fileEntry(dst, src string, st fs.FileInfo, mode uint32) layer.Entry {
 	}
 	return layer.Entry{
 		Path: dst, Type: layer.TypeFile, Mode: mode, Size: st.Size(),
-		Open: func() (io.ReadCloser, error) { return os.Open(src) },
+		Open: func() (io.ReadCloser, error) { return budget.Open(src) },
 	}
 }
 

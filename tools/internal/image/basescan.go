@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // baseScan reads the headers of every base layer for the masking check,
@@ -124,7 +124,7 @@ func seekTar(layout string, desc Descriptor) ([]tarEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	f, err := budget.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("opening blob %s: %w", desc.Digest, err)
 	}

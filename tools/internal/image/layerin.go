@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -59,7 +60,7 @@ var (
 // file name), and computes the blob digest and the diff_id. With Gzip, a
 // plain tar is compressed on the way into a temporary file in tmpDir.
 func readLayer(path string, comp Compression, tmpDir string) (*addedLayer, error) {
-	f, err := os.Open(path)
+	f, err := budget.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening layer: %w", err)
 	}

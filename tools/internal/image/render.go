@@ -104,6 +104,11 @@ func buildConfig(in configInput) ([]byte, *runConfig, error) {
 	if err := rc.apply(in.override); err != nil {
 		return nil, nil, err
 	}
+	// What CONFIG.json set was checked when it was parsed: a value refused
+	// here came from the base.
+	if err := checkRunConfig(&rc); err != nil {
+		return nil, nil, fmt.Errorf("base config: %w; set the field in CONFIG.json to replace it", err)
+	}
 	for k, v := range in.policy {
 		if rc.Labels == nil {
 			rc.Labels = map[string]string{}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 const (
@@ -33,7 +33,7 @@ const (
 // NormalizeFile normalises the jar at in and writes the result atomically
 // to out.
 func NormalizeFile(out, in string, opts Options) error {
-	f, err := os.Open(in)
+	f, err := budget.Open(in)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,11 @@
 package launchpolicy
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // ValidateConfig checks an OCI image config (the JSON blob) as a
@@ -19,7 +20,7 @@ func ValidateConfig(rawConfig []byte) error {
 			Labels     map[string]string `json:"Labels"`
 		} `json:"config"`
 	}
-	if err := json.Unmarshal(rawConfig, &c); err != nil {
+	if err := strictjson.Unmarshal(rawConfig, &c); err != nil {
 		return fmt.Errorf("parsing image config: %w", err)
 	}
 	var v validator

@@ -9,6 +9,8 @@ import (
 	"path"
 	"reflect"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Policy is a launch policy as written by a workload author. See the
@@ -42,6 +44,10 @@ var jsonFields = func() map[string]bool {
 // documentation) and checks that the launcher would accept it.
 func Parse(data []byte) (*Policy, error) {
 	if err := checkFields(data); err != nil {
+		return nil, fmt.Errorf("parsing launch policy: %w", err)
+	}
+	// Duplicate keys at any depth, invalid UTF-8, nesting.
+	if err := strictjson.Check(data); err != nil {
 		return nil, fmt.Errorf("parsing launch policy: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -6,13 +6,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // HostPathError reports a build-machine path found in a layer's content.
@@ -197,7 +197,7 @@ func CheckNoHostPaths(layers []string, forbidden []string) error {
 }
 
 func checkLayer(name string, m *matcher) error {
-	f, err := os.Open(name)
+	f, err := budget.Open(name)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -187,10 +188,10 @@ func (b *builder) putFile(l Layer, img, src string, st fs.FileInfo) {
 		b.put(l, layer.Entry{Path: img, Type: layer.TypeFile, Mode: mode, Size: int64(len(b.launcher)), Open: bytesOpener(b.launcher)}, linkKey{src: b.launcherAt, mode: mode})
 		return
 	}
-	open := func() (io.ReadCloser, error) { return os.Open(src) }
+	open := func() (io.ReadCloser, error) { return budget.Open(src) }
 	if m := b.scan; !m.empty() {
 		open = func() (io.ReadCloser, error) {
-			f, err := os.Open(src)
+			f, err := budget.Open(src)
 			if err != nil {
 				return nil, err
 			}
