@@ -61,6 +61,10 @@ func plan(entries []Entry, opts Options) ([]Entry, error) {
 	return out, nil
 }
 
+// maxUSTARID is the largest uid or gid a USTAR header holds: 7 octal
+// digits.
+const maxUSTARID = 1<<21 - 1
+
 func checkEntry(e *Entry) error {
 	switch e.Type {
 	case TypeDir:
@@ -90,6 +94,9 @@ func checkEntry(e *Entry) error {
 	}
 	if e.UID < 0 || e.GID < 0 {
 		return fmt.Errorf("%q: negative owner %d:%d", e.Path, e.UID, e.GID)
+	}
+	if e.UID > maxUSTARID || e.GID > maxUSTARID {
+		return fmt.Errorf("%q: owner %d:%d is beyond %d, the largest a USTAR header holds; a larger one would need a PAX record, which layers never carry (docs/layers.md)", e.Path, e.UID, e.GID, maxUSTARID)
 	}
 	return nil
 }
