@@ -25,6 +25,9 @@ type Policy struct {
 	AllowMountDestinations []string `json:"allow_mount_destinations,omitempty"`
 	AllowCapabilities      bool     `json:"allow_capabilities,omitempty"`
 	AllowCgroups           bool     `json:"allow_cgroups,omitempty"`
+	// AcknowledgeRisks lists the risky settings (see Risk) the policy
+	// takes on purpose. It is not rendered as a label.
+	AcknowledgeRisks []string `json:"acknowledge_risks,omitempty"`
 }
 
 // jsonFields are the exact field names Parse accepts. encoding/json alone
@@ -150,6 +153,9 @@ func (p *Policy) Labels() (map[string]string, error) {
 	}
 	v.labels(raw)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkAcknowledged(FindRisks(raw), p.AcknowledgeRisks); err != nil {
 		return nil, err
 	}
 
