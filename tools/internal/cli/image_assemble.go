@@ -31,7 +31,8 @@ created, launch policy).`,
 			created := fs.String("created", "", "config and history created `TIME`, RFC 3339 (default 1970-01-01T00:00:00Z)")
 			sde := fs.String("source-date-epoch", "", "created time as `SECONDS` since the epoch (default: $SOURCE_DATE_EPOCH if set)")
 			compress := fs.String("compress", "none", "what to do with uncompressed tar layers: none (keep) or gzip (pinned gzip, level 6)")
-			verify := fs.Bool("verify-base", false, "also read uncompressed base layers in full to verify their digests (compressed ones always are)")
+			trust := fs.Bool("trust-base-layers", false, "check uncompressed base layers by size only instead of reading them in full to verify their digests and diff_ids (for huge bases already verified, e.g. by oci_pull)")
+			inherit := fs.Bool("inherit-launch-policy", false, "without --launch-policy: keep (and validate) the base's tee.launch_policy.* labels instead of refusing such a base")
 			dockerArchive := fs.String("docker-archive", "", "also write a docker-archive tarball (needs --tag)")
 			ociArchive := fs.String("oci-archive", "", "also write an oci-archive tarball")
 			tag := fs.String("tag", "", "REPO:TAG naming the image in --docker-archive")
@@ -47,8 +48,11 @@ created, launch policy).`,
 				if *dockerArchive != "" && *tag == "" {
 					return usagef(env, "--docker-archive needs --tag REPO:TAG")
 				}
+				if *inherit && *policy != "" {
+					return usagef(env, "--inherit-launch-policy and --launch-policy are exclusive: a declared policy replaces the base's")
+				}
 				opts := image.AssembleOptions{
-					Out: *out, Base: *base, Layers: args, VerifyBase: *verify,
+					Out: *out, Base: *base, Layers: args, TrustBaseLayers: *trust, InheritLaunchPolicy: *inherit,
 					DockerArchive: *dockerArchive, OCIArchive: *ociArchive, Tag: *tag,
 					DigestFile: *digestFile, ImageIDFile: *imageIDFile,
 				}

@@ -394,7 +394,7 @@ func mergeEnv(base, add []string) ([]string, error) {
 	for i, kv := range out {
 		name, err := envName(kv)
 		if err != nil {
-			return nil, fmt.Errorf("base config Env: %w", err)
+			return nil, fmt.Errorf("config Env: %w", err)
 		}
 		pos[name] = i
 	}
