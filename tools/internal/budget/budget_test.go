@@ -159,3 +159,42 @@ func TestExpansion(t *testing.T) {
 		t.Error("one compressed byte's worth more than the ratio passed")
 	}
 }
+
+func TestTreeLinks(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(root, "secret")
+	os.WriteFile(outside, []byte("id_rsa"), 0o600)
+	exec := filepath.Join(root, "execroot", "bazel-out", "bin", "pkg", "tree")
+	os.MkdirAll(filepath.Join(exec, "sub"), 0o755)
+	os.WriteFile(filepath.Join(exec, "sub", "f"), []byte("f"), 0o644)
+	sandbox := filepath.Join(root, "sandbox")
+	tree := filepath.Join(sandbox, "bazel-out", "bin", "pkg", "tree")
+	os.MkdirAll(filepath.Join(tree, "sub"), 0o755)
+	os.WriteFile(filepath.Join(tree, "inside"), []byte("x"), 0o644)
+	links := map[string]string{
+		"sub/f":     filepath.Join(exec, "sub", "f"), // staged by the sandbox
+		"rel":       "inside",
+		"key":       outside,
+		"dotdot":    "../../../../../secret",
+		"wrongname": filepath.Join(exec, "sub", "f"),
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(tree, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(sandbox)
+	tr, err := budget.NewTree("bazel-out/bin/pkg/tree")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ok := range map[string]bool{"sub/f": true, "rel": true, "key": false, "dotdot": false, "wrongname": false} {
+		_, err := tr.Follow(filepath.Join("bazel-out/bin/pkg/tree", name), name)
+		switch {
+		case ok && err != nil:
+			t.Errorf("%s refused: %v", name, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "outside the source directory") || !strings.Contains(err.Error(), name)):
+			t.Errorf("%s: %v, want a refusal naming the link", name, err)
+		}
+	}
+}

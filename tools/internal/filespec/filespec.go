@@ -116,37 +116,63 @@ func fromSource(dst, src string, mode uint32) ([]layer.Entry, error) {
 		return []layer.Entry{fileEntry(dst, src, st, mode)}, nil
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("source %q is a %v, not a file or directory", src, st.Mode().Type())
+		return nil, fmt.Errorf("source %w", budget.CheckRegular(src, st))
+	}
+	// Symlinks inside the directory are followed only when they stay
+	// inside it (budget.Tree); a loop of them is an error.
+	tree, err := budget.NewTree(src)
+	if err != nil {
+		return nil, fmt.Errorf("reading source: %w", err)
 	}
 	out := []layer.Entry{{Path: dst, Type: layer.TypeDir, Mode: 0o755}}
-	var walk func(dir, under string) error
-	walk = func(dir, under string) error {
+	var walk func(dir, rel, under string, ancestors []string) error
+	walk = func(dir, rel, under string, ancestors []string) error {
 		names, err := readDirNames(dir)
 		if err != nil {
 			return err
 		}
 		for _, name := range names {
 			p := filepath.Join(dir, name)
-			st, err := os.Stat(p)
+			r := path.Join(rel, name)
+			lst, err := os.Lstat(p)
+			if err != nil {
+				return fmt.Errorf("reading source: %w", err)
+			}
+			real := p
+			if lst.Mode()&os.ModeSymlink != 0 {
+				if real, err = tree.Follow(p, r); err != nil {
+					return err
+				}
+			}
+			st, err := os.Stat(real)
 			if err != nil {
 				return fmt.Errorf("reading source: %w", err)
 			}
 			sub := path.Join(under, name)
 			switch {
 			case st.Mode().IsRegular():
-				out = append(out, fileEntry(sub, p, st, mode))
+				out = append(out, fileEntry(sub, real, st, mode))
 			case st.IsDir():
+				resolved, err := filepath.EvalSymlinks(real)
+				if err != nil {
+					return fmt.Errorf("reading source: %w", err)
+				}
+				for _, a := range ancestors {
+					if a == resolved {
+						return fmt.Errorf("source %q: symlink loop back to %q", p, a)
+					}
+				}
 				out = append(out, layer.Entry{Path: sub, Type: layer.TypeDir, Mode: 0o755})
-				if err := walk(p, sub); err != nil {
+				if err := walk(p, r, sub, append(ancestors, resolved)); err != nil {
 					return err
 				}
 			default:
-				return fmt.Errorf("source %q is a %v, not a file or directory", p, st.Mode().Type())
+				return budget.CheckRegular(p, st)
 			}
 		}
 		return nil
 	}
-	if err := walk(src, dst); err != nil {
+	if err := walk(src, "", dst, []string{tree.Real()}); err != nil {
 		return nil, err
 	}
 	return out, nil
