@@ -27,7 +27,12 @@ that service account:
 
 The condition holds only if the image is pushed by digest as this single
 manifest: pushing an index, or re-compressing layers on the way, changes the
-attested digest.`,
+attested digest.
+
+A warning line goes to stderr for each risky setting the image's policy
+acknowledges (acknowledge_risks: an LD_* variable the operator may set, a
+mount allowed at /, a command override): the condition pins the image, not
+what the operator does with those.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
 			sa := fs.String("service-account", "", "service account the workload must run as (NAME@PROJECT.iam.gserviceaccount.com)")
 			return func(args []string) error {
@@ -40,6 +45,16 @@ attested digest.`,
 				}
 				if err := launchpolicy.ValidateConfig(img.RawConfig); err != nil {
 					return fmt.Errorf("OCI layout %q: the Confidential Space launcher would refuse this image:\n%w", args[0], err)
+				}
+				// The image was built with these on purpose (image assemble
+				// refuses them unless the policy acknowledges them), but
+				// whoever pins it must know what the operator may change.
+				risks, err := launchpolicy.ConfigRisks(img.RawConfig)
+				if err != nil {
+					return fmt.Errorf("OCI layout %q: %w", args[0], err)
+				}
+				for _, r := range risks {
+					fmt.Fprintf(env.Stderr, "warning: OCI layout %q: %s\n", args[0], r)
 				}
 				cond, err := launchpolicy.AttributeCondition(img.Descriptor.Digest, *sa)
 				if err != nil {

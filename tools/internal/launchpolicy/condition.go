@@ -29,6 +29,20 @@ func ValidateConfig(rawConfig []byte) error {
 	return v.err()
 }
 
+// ConfigRisks returns the risky launch-policy settings (FindRisks) of an
+// OCI image config.
+func ConfigRisks(rawConfig []byte) ([]Finding, error) {
+	var c struct {
+		Config struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if err := strictjson.Unmarshal(rawConfig, &c); err != nil {
+		return nil, fmt.Errorf("parsing image config: %w", err)
+	}
+	return FindRisks(c.Config.Labels), nil
+}
+
 var (
 	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	// serviceAccountRE is deliberately narrow: the value is pasted into a
