@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/registry"
 	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
@@ -25,10 +26,15 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 	if err := checkRegistryHost(ref); err != nil {
 		return nil, err
 	}
-	r, err := name.ParseReference(ref, name.StrictValidation)
+	nopts := []name.Option{name.StrictValidation}
+	if opts.Insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
 		return nil, fmt.Errorf("registry reference %q: %w", ref, err)
 	}
+	tr := registry.NewTransport(r.Context().Registry, registry.TransportOptions{Timeout: opts.Timeout, Insecure: opts.Insecure})
 	keychain := opts.Keychain
 	if keychain == nil {
 		keychain = authn.NewMultiKeychain()
@@ -38,6 +44,7 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 			remote.WithContext(ctx),
 			remote.WithAuthFromKeychain(keychain),
 			remote.WithUserAgent("rules_odp"),
+			remote.WithTransport(tr),
 		}
 	}
 	ropts := optsFor(ctx)

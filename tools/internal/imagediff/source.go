@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/rules-odp/rules_odp/tools/internal/budget"
@@ -50,6 +51,12 @@ type OpenOptions struct {
 	Platform *image.Platform
 	// Keychain supplies registry credentials; nil means anonymous.
 	Keychain authn.Keychain
+	// Timeout is the per-request idle timeout for registries (see
+	// registry.NewTransport); 0 means registry.DefaultTimeout.
+	Timeout time.Duration
+	// Insecure allows plain HTTP to any registry and the hosts it sends
+	// us to (loopback and private registries get it anyway).
+	Insecure bool
 }
 
 // Open opens arg: a registry reference when it starts with
