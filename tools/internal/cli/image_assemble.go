@@ -7,6 +7,7 @@ import (
 
 	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/launchpolicy"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -96,6 +97,10 @@ created, launch policy).`,
 					b, err := budget.ReadFile(*policy, budget.ImageJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading launch policy: %w", err)
+					}
+					// Checked here too, so that an error names the file.
+					if _, err := launchpolicy.Parse(b); err != nil {
+						return fmt.Errorf("launch policy %q refused: %w", *policy, err)
 					}
 					opts.LaunchPolicy = b
 				}

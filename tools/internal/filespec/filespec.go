@@ -77,6 +77,9 @@ func Entries(items []Item) ([]layer.Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", it.Path, err)
 		}
+		if it.UID < 0 || it.GID < 0 || it.UID > layer.MaxOwnerID || it.GID > layer.MaxOwnerID {
+			return nil, fmt.Errorf("item %q: owner %d:%d is outside [0, %d], what a USTAR header holds (layers carry no PAX uid/gid records)", it.Path, it.UID, it.GID, layer.MaxOwnerID)
+		}
 		owner := func(e layer.Entry) layer.Entry { e.UID, e.GID = it.UID, it.GID; return e }
 		switch it.Type {
 		case "dir":

@@ -90,14 +90,20 @@ func TestSourceDirectoryLinks(t *testing.T) {
 	})
 }
 
-// Owners beyond the USTAR range are refused when the layer is written
-// (never a PAX uid/gid record).
+// Owners beyond the USTAR range are refused (never a PAX uid/gid record):
+// by the spec, naming the item, and by the layer writer whatever the
+// entries' origin.
 func TestOwnerRange(t *testing.T) {
-	entries, err := filespec.Entries([]filespec.Item{{Path: "/d", Type: "dir", UID: 1 << 21}})
-	if err != nil {
-		t.Fatal(err)
+	for _, it := range []filespec.Item{{Path: "/d", Type: "dir", UID: 1 << 21}, {Path: "/d", Type: "dir", GID: 1 << 30}, {Path: "/d", Type: "dir", UID: -1}} {
+		if _, err := filespec.Entries([]filespec.Item{it}); err == nil || !strings.Contains(err.Error(), `item "/d": owner`) {
+			t.Errorf("Entries(%+v) = %v, want the owner refused", it, err)
+		}
+	}
+	if _, err := filespec.Entries([]filespec.Item{{Path: "/d", Type: "dir", UID: layer.MaxOwnerID, GID: layer.MaxOwnerID}}); err != nil {
+		t.Errorf("the largest USTAR owner: %v", err)
 	}
 	out := filepath.Join(t.TempDir(), "l.tar")
+	entries := []layer.Entry{{Path: "d", Type: layer.TypeDir, Mode: 0o755, UID: layer.MaxOwnerID + 1}}
 	if _, err := layer.WriteFile(out, entries, layer.Options{}); err == nil || !strings.Contains(err.Error(), "beyond 2097151") {
 		t.Errorf("WriteFile = %v, want the USTAR owner range refused", err)
 	}

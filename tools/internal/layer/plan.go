@@ -61,9 +61,11 @@ func plan(entries []Entry, opts Options) ([]Entry, error) {
 	return out, nil
 }
 
-// maxUSTARID is the largest uid or gid a USTAR header holds: 7 octal
-// digits.
-const maxUSTARID = 1<<21 - 1
+// MaxOwnerID is the largest uid or gid a USTAR header holds (7 octal
+// digits); layers never carry a PAX uid/gid record for a larger one.
+const MaxOwnerID = 1<<21 - 1
+
+const maxUSTARID = MaxOwnerID
 
 func checkEntry(e *Entry) error {
 	switch e.Type {
