@@ -18,11 +18,15 @@ func init() {
 		Args:    "--out DIR [flags] LAYER...",
 		Summary: "assemble an OCI image layout from a base, a config and layers",
 		Help: `Writes an OCI image layout with exactly one manifest: the base's layers
-(linked, never re-read or recompressed), then LAYER... in the given order,
-and a config merged from the base's and CONFIG.json. The output does not
-depend on the clock, user, umask or working directory. Prints the manifest
-digest. See docs/image.md for the contract (media types, env merge, history,
-created, launch policy).`,
+(linked, never recompressed; read to verify their digests and diff_ids, and
+for the masking check), then LAYER... in the given order (checked entry by
+entry, kept byte for byte), and a config merged from the base's and
+CONFIG.json. A declared --launch-policy replaces the base's
+tee.launch_policy.* labels; a base carrying some is refused without one
+unless --inherit-launch-policy. The output does not depend on the clock,
+user, umask or working directory. Prints the manifest digest. See
+docs/image.md for the contract (media types, env merge, history, created,
+launch policy) and docs/inputs.md for what is refused.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
 			out := fs.String("out", "", "output OCI layout directory (replaced atomically)")
 			base := fs.String("base", "", "base OCI layout directory (default: scratch)")
