@@ -265,17 +265,17 @@ func checkRunConfig(c *runConfig) error {
 		args []string
 	}{{"Entrypoint", c.Entrypoint}, {"Cmd", c.Cmd}} {
 		if err := checkArgs(f.args); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+			return fmt.Errorf("field %q: %w", f.name, err)
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"User", c.User}, {"WorkingDir", c.WorkingDir}, {"StopSignal", c.StopSignal}} {
 		if err := checkValue(f.v); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+			return fmt.Errorf("field %q: %w", f.name, err)
 		}
 	}
 	for _, kv := range c.Env {
 		if _, err := envName(kv); err != nil {
-			return fmt.Errorf("Env: %w", err)
+			return fmt.Errorf("field \"Env\": %w", err)
 		}
 	}
 	return nil

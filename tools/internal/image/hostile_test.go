@@ -233,10 +233,10 @@ func TestHostileInputs(t *testing.T) {
 		}}), []string{"invalid UTF-8"}},
 		{"base config: Env value with a newline", synthetic(hello, baseEdits{config: func(c map[string]any) {
 			c["config"] = map[string]any{"Env": []string{"PATH=/bin\nLD_PRELOAD=/evil.so"}}
-		}}), []string{"config: Env:", "contains a newline"}},
+		}}), []string{`config: field "Env":`, "contains a newline"}},
 		{"base config: Entrypoint with a NUL byte", synthetic(hello, baseEdits{config: func(c map[string]any) {
 			c["config"] = map[string]any{"Entrypoint": []string{"/bin/app\x00--debug"}}
-		}}), []string{"config: Entrypoint: argument 0", "contains a NUL byte"}},
+		}}), []string{`config: field "Entrypoint": argument 0`, "contains a NUL byte"}},
 		// The base's launch policy must not leak into an image unseen.
 		{"base with launch-policy labels, no policy declared", synthetic(hello, baseEdits{config: func(c map[string]any) {
 			c["config"] = map[string]any{"Labels": map[string]string{"tee.launch_policy.allow_cmd_override": "true"}}
