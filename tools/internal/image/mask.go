@@ -155,7 +155,7 @@ func scanTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
 func meterHeaders(m *budget.Tar) func(*tar.Header) error {
 	return func(h *tar.Header) error {
 		if err := m.Header(h); err != nil {
-			return fmt.Errorf("entry %q: %w", h.Name, err)
+			return fmt.Errorf("entry %.256q: %w", h.Name, err)
 		}
 		return nil
 	}

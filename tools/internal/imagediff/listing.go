@@ -127,7 +127,7 @@ func listTar(r io.Reader, meter *budget.Tar) ([]entry, error) {
 			return nil, fmt.Errorf("reading tar entry %d: %w", len(out)+1, err)
 		}
 		if err := meter.Header(h); err != nil {
-			return nil, fmt.Errorf("tar entry %d (%.200q): %w", len(out)+1, h.Name, err)
+			return nil, fmt.Errorf("tar entry %d (%.256q): %w", len(out)+1, h.Name, err)
 		}
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			// PAX global headers describe the archive, not a file; runtimes

@@ -61,7 +61,8 @@ func NewInputChecker(run *budget.Run) *InputChecker {
 // Check checks the next header of the tar. The error names the entry.
 func (c *InputChecker) Check(h *tar.Header) error {
 	errorf := func(format string, a ...any) error {
-		return fmt.Errorf("entry %q: %s", h.Name, fmt.Sprintf(format, a...))
+		// A hostile name may be a megabyte long: quote at most 256 runes.
+		return fmt.Errorf("entry %.256q: %s", h.Name, fmt.Sprintf(format, a...))
 	}
 	if err := c.meter.Header(h); err != nil {
 		return errorf("%v", err)

@@ -224,7 +224,7 @@ func checkLayer(name string, m *matcher) error {
 			return fmt.Errorf("reading tar: %w", err)
 		}
 		if err := meter.Header(h); err != nil {
-			return fmt.Errorf("entry %.200q: %w", h.Name, err)
+			return fmt.Errorf("entry %.256q: %w", h.Name, err)
 		}
 		for _, field := range []struct{ what, v string }{{"path", h.Name}, {"link target", h.Linkname}} {
 			if prefix, at := m.find([]byte(field.v), true); at >= 0 {
