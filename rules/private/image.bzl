@@ -130,6 +130,14 @@ def _odp_image_impl(ctx):
     if base:
         args.add("--base", base.path)
         inputs.append(base)
+        if OdpImageInfo in ctx.attr.base:
+            # Written by odptool in this build, which verified every layer
+            # then; a layout from elsewhere (oci_pull) is read in full.
+            args.add("--trust-base-layers")
+    if ctx.attr.inherit_launch_policy:
+        if policy:
+            attr_fail(_KIND, ctx.label, "inherit_launch_policy", "True together with launch_policy: a declared policy replaces the base's")
+        args.add("--inherit-launch-policy")
     if policy:
         args.add("--launch-policy", policy)
         inputs.append(policy)
@@ -174,6 +182,9 @@ IMAGE_ATTRS = {
     "launch_policy": attr.label(
         providers = [OdpLaunchPolicyInfo],
         doc = "An `odp_launch_policy`: rendered as `tee.launch_policy.*` labels and validated as Confidential Space's launcher would. Images without one carry no `tee.` labels.",
+    ),
+    "inherit_launch_policy": attr.bool(
+        doc = "Keep the base's `tee.launch_policy.*` labels (validated) when there is no `launch_policy`. Without it, such a base is refused: the attested image must carry exactly the policy its build declared, never a wider one inherited from a base.",
     ),
     "platform": attr.string(
         default = "linux/amd64",

@@ -49,6 +49,9 @@ def _odp_launch_policy_impl(ctx):
         policy["allow_capabilities"] = True
     if ctx.attr.allow_cgroups:
         policy["allow_cgroups"] = True
+    if ctx.attr.acknowledge_risks:
+        # Not a label: odptool refuses the risky settings without it.
+        policy["acknowledge_risks"] = ctx.attr.acknowledge_risks
 
     out = ctx.actions.declare_file(ctx.label.name + ".launch_policy.json")
     ctx.actions.write(out, json.encode(policy))
@@ -95,5 +98,6 @@ Only the attributes that are set become labels.""",
         "allow_mount_destinations": attr.string_list(doc = "`tee.launch_policy.allow_mount_destinations`: absolute paths."),
         "allow_capabilities": attr.bool(doc = "`tee.launch_policy.allow_capabilities`."),
         "allow_cgroups": attr.bool(doc = "`tee.launch_policy.allow_cgroups`."),
+        "acknowledge_risks": attr.string_list(doc = "Risky settings this policy takes on deliberately; without them image assembly refuses the policy (docs/inputs.md): `ld_env_override` (an `LD_*` variable such as `LD_PRELOAD` in `allow_env_override`: the operator could load code into the workload), `mount_root` (`/` in `allow_mount_destinations`), `cmd_override` (`allow_cmd_override`: the operator could run another command in the attested image). Not rendered as a label; `odptool tee policy` warns about each."),
     },
 )

@@ -36,6 +36,10 @@ def _assemble_test_impl(ctx):
     layers = [a.split("/")[-1] for a in argv[-len(ctx.attr.want_layers):]] if ctx.attr.want_layers else []
     asserts.equals(env, ctx.attr.want_layers, layers)
     asserts.equals(env, ctx.attr.want_policy, "--launch-policy" in argv, "--launch-policy in argv")
+
+    # A base built by odp_image in this build was verified when it was
+    # written; its uncompressed layers are not read again.
+    asserts.true(env, "--trust-base-layers" in argv, "--trust-base-layers for an odp_image base")
     asserts.true(env, "--source-date-epoch" in argv and argv[argv.index("--source-date-epoch") + 1] == ctx.attr.want_epoch, "created time %s" % ctx.attr.want_epoch)
     asserts.true(env, "--compression" in argv and argv[argv.index("--compression") + 1] == ctx.attr.want_compression, "compression %s" % ctx.attr.want_compression)
 
@@ -251,6 +255,25 @@ def image_test_suite(name):
         want_message = "attribute labels: \"tee.launch_policy.log_redirect\": Confidential Space labels come from launch_policy",
     )
 
+    odp_launch_policy(
+        name = "risky_policy",
+        allow_env_override = ["LD_PRELOAD"],
+        acknowledge_risks = ["ld_env_override"],
+        tags = ["manual"],
+    )
+    _policy_test(
+        name = "risky_policy_test",
+        target_under_test = ":risky_policy",
+        want_json = '{"acknowledge_risks":["ld_env_override"],"allow_env_override":["LD_PRELOAD"]}',
+    )
+
+    odp_image(name = "inherit_and_declare", inherit_launch_policy = True, launch_policy = ":seed_policy", tags = ["manual"])
+    _failure_test(
+        name = "inherit_and_declare_test",
+        target_under_test = ":inherit_and_declare",
+        want_message = "attribute inherit_launch_policy: True together with launch_policy",
+    )
+
     odp_image(name = "relative_workdir", workdir = "app", tags = ["manual"])
     _failure_test(
         name = "relative_workdir_test",
@@ -336,6 +359,8 @@ def image_test_suite(name):
             ":java_tarball_test",
             ":java_jar_test",
             ":bad_port_test",
+            ":risky_policy_test",
+            ":inherit_and_declare_test",
             ":twice_port_test",
             ":newline_entrypoint_test",
             ":bad_repo_tag_test",

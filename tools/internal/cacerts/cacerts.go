@@ -23,10 +23,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/deb"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
@@ -66,7 +66,7 @@ type Bundle struct {
 
 // ReadFile is Read of the .deb at path.
 func ReadFile(path string) (*Bundle, error) {
-	f, err := os.Open(path)
+	f, err := budget.Open(path)
 	if err != nil {
 		return nil, err
 	}

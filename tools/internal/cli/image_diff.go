@@ -19,9 +19,9 @@ func init() {
 		Help: `Compares two images and prints one line per difference, naming the layer
 and path of every differing file (and no unchanged one). A and B are OCI
 layout directories, or registry references written
-registry:HOST/REPO@sha256:... or registry:HOST/REPO:TAG (credentials as for
-image push). Layers are paired by position; layers with equal digests are
-not read.
+registry:HOST/REPO@sha256:... or registry:HOST/REPO:TAG (credentials, plain
+HTTP and timeouts as for image push). Layers are paired by position; layers
+with equal digests are not read.
 
 --semantic ignores what does not change how the image runs: timestamps,
 history, entry order, owner names, compression, image name annotations.
@@ -32,11 +32,16 @@ layout or blob, bad usage).`,
 			semantic := fs.Bool("semantic", false, "ignore timestamps, history, entry order, owner names and compression")
 			asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 			platform := fs.String("platform", "", "choose the image for OS/ARCH[/VARIANT] from an index (default: A and B must each name one image manifest)")
+			timeout := fs.Duration("timeout", registry.DefaultTimeout, "fail a registry request that makes no progress for this `DURATION`")
+			insecure := fs.Bool("insecure", false, "allow plain HTTP to the registries (loopback ones get it anyway) and to the hosts they send us to")
 			return func(args []string) error {
 				if len(args) != 2 {
 					return usagef(env, "want two images A and B, got %d arguments", len(args))
 				}
-				opts := imagediff.OpenOptions{Keychain: registry.NewKeychain(env.getenv)}
+				if *timeout <= 0 {
+					return usagef(env, "--timeout %s: want a positive duration such as 30s", *timeout)
+				}
+				opts := imagediff.OpenOptions{Keychain: registry.NewKeychain(env.getenv), Timeout: *timeout, Insecure: *insecure}
 				if *platform != "" {
 					p, err := image.ParsePlatform(*platform)
 					if err != nil {

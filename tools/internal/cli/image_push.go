@@ -32,13 +32,20 @@ Credentials come from, in order: $REGISTRY_AUTH_FILE,
 $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json
 ($XDG_CONFIG_HOME), $DOCKER_CONFIG/config.json or ~/.docker/config.json
 (credential helpers included). Registries on localhost/127.0.0.1/[::1] are
-reached over plain HTTP; --insecure allows it for any registry.`,
+reached over plain HTTP; --insecure allows it for any registry, and for the
+other hosts a registry sends us to (redirects, upload locations, token
+realms), which are refused over plain HTTP otherwise. Credentials go only to
+the registry and the token realm it names. Connecting and TLS handshakes are
+bounded; a request that makes no progress for --timeout fails (and is
+retried). Blobs the registry claims to have are checked by size, and the
+manifest is read back by digest before anything is reported or recorded.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
 			repo := fs.String("repository", "", "REGISTRY/PATH to push to (the registry host is required)")
 			var tags stringList
 			fs.Var(&tags, "tag", "tag to set after the push (repeatable)")
 			record := fs.String("record", "", "write JSON Lines {\"image\": \"REPO:TAG\", \"digest\": \"sha256:...\"}, one per tag, to this file")
-			insecure := fs.Bool("insecure", false, "allow plain HTTP to the registry")
+			insecure := fs.Bool("insecure", false, "allow plain HTTP to the registry, and to other hosts it redirects to or names as token realm")
+			timeout := fs.Duration("timeout", registry.DefaultTimeout, "fail a registry request that makes no progress for this `DURATION` (it is retried with the bounded backoff)")
 			prov := provenanceFlags(fs)
 			return func(args []string) error {
 				if len(args) != 1 {
@@ -46,6 +53,9 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 				}
 				if *repo == "" {
 					return usagef(env, "--repository is required")
+				}
+				if *timeout <= 0 {
+					return usagef(env, "--timeout %s: want a positive duration such as 30s", *timeout)
 				}
 				layout := args[0]
 				// Everything provenance needs from the inputs is read, and
@@ -59,6 +69,7 @@ reached over plain HTTP; --insecure allows it for any registry.`,
 					Repository: *repo,
 					Tags:       tags,
 					Insecure:   *insecure,
+					Timeout:    *timeout,
 					Keychain:   registry.NewKeychain(env.getenv),
 				}
 				if registry.IsTerminal(env.Stderr) {

@@ -3,8 +3,8 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/filespec"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
@@ -34,16 +34,23 @@ Modes default to 0755 for directories and owner-executable sources and
 				if len(args) > 0 {
 					return usagef(env, "unexpected arguments %q", args)
 				}
-				var items []filespec.Item
+				var entries []layer.Entry
+				given := len(files)
 				if *spec != "" {
-					data, err := os.ReadFile(*spec)
+					data, err := budget.ReadFile(*spec, budget.SpecJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading spec: %w", err)
 					}
-					if items, err = filespec.Parse(data); err != nil {
+					items, err := filespec.Parse(data)
+					if err != nil {
+						return fmt.Errorf("%s: %w", *spec, err)
+					}
+					given += len(items)
+					if entries, err = filespec.Entries(items); err != nil {
 						return fmt.Errorf("%s: %w", *spec, err)
 					}
 				}
+				var items []filespec.Item
 				for _, f := range files {
 					it, err := filespec.ParseFlag(f)
 					if err != nil {
@@ -51,12 +58,13 @@ Modes default to 0755 for directories and owner-executable sources and
 					}
 					items = append(items, it)
 				}
-				if len(items) == 0 {
-					return usagef(env, "no files given (use --file or --spec)")
-				}
-				entries, err := filespec.Entries(items)
+				flagged, err := filespec.Entries(items)
 				if err != nil {
 					return err
+				}
+				entries = append(entries, flagged...)
+				if given == 0 {
+					return usagef(env, "no files given (use --file or --spec)")
 				}
 				opts, err := lf.options(*out)
 				if err != nil {

@@ -3,9 +3,9 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 	"github.com/rules-odp/rules_odp/tools/internal/runfiles"
 )
@@ -67,7 +67,7 @@ path (the working directory, Bazel's output base, the checkout, any
 					if *launcher != "" || *workspace != "" {
 						return usagef(env, "--launcher and --workspace go with --manifest; the spec names them")
 					}
-					data, err := os.ReadFile(*spec)
+					data, err := budget.ReadFile(*spec, budget.SpecJSONBytes)
 					if err != nil {
 						return fmt.Errorf("reading spec: %w", err)
 					}
@@ -78,7 +78,7 @@ path (the working directory, Bazel's output base, the checkout, any
 					if *launcher == "" || *workspace == "" || *service == "" {
 						return usagef(env, "--manifest needs --launcher, --workspace and --service")
 					}
-					f, err := os.Open(*manifest)
+					f, err := budget.Open(*manifest)
 					if err != nil {
 						return fmt.Errorf("reading manifest: %w", err)
 					}

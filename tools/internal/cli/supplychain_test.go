@@ -120,7 +120,7 @@ func TestSupplyChain(t *testing.T) {
 		"app/hello.txt": "hello\n",
 		"usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA": "Name: six\nVersion: 1.16.0\nLicense: MIT\n",
 	})
-	run("image", "assemble", "--out", layout, "--base", filepath.Join(imageTestdata, "base-oci"), "--config", writeFile(t, dir, "config.json", `{"Entrypoint":["/app"]}`), appTar)
+	run("image", "assemble", "--out", layout, "--base", filepath.Join(imageTestdata, "base-oci"), "--config", writeFileIn(t, dir, "config.json", `{"Entrypoint":["/app"]}`), appTar)
 	repo := reg.Host + "/odp/app_image"
 	pushed := strings.TrimSpace(run("image", "push", "--repository", repo, "--tag", "v1", "--provenance", filepath.Join(dir, "prov.json"), layout))
 	digest := strings.TrimPrefix(pushed, repo+"@")
@@ -174,7 +174,7 @@ func TestSupplyChain(t *testing.T) {
 	if err := json.Unmarshal([]byte(inspect), &info); err != nil || info.ImageID == "" {
 		t.Fatalf("image inspect --json: %v\n%s", err, inspect)
 	}
-	digests := writeFile(t, dir, "release.digests",
+	digests := writeFileIn(t, dir, "release.digests",
 		"# Expected image digests: LABEL MANIFEST_DIGEST IMAGE_ID, sorted.\n# Written by scripts/build_images.sh --write-expected; checked with --check.\n"+
 			"//svc:app_image "+digest+" "+info.ImageID+"\n")
 	verify := []string{"release", "verify", "--digests", digests, "--tag", "v1", "--repository-prefix", reg.Host + "/odp", "--pub", pub, "--layouts", build}
@@ -222,7 +222,7 @@ func TestSupplyChain(t *testing.T) {
 	})
 }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+func writeFileIn(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -242,7 +242,7 @@ func mustPub(t *testing.T, path string) any {
 
 func TestReleaseVerifyUsage(t *testing.T) {
 	dir := t.TempDir()
-	digests := writeFile(t, dir, "d", "//a:b sha256:"+strings.Repeat("0", 64)+" sha256:"+strings.Repeat("1", 64)+"\n")
+	digests := writeFileIn(t, dir, "d", "//a:b sha256:"+strings.Repeat("0", 64)+" sha256:"+strings.Repeat("1", 64)+"\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -252,7 +252,7 @@ func TestReleaseVerifyUsage(t *testing.T) {
 		{"both", []string{"--digests", digests, "--tag", "v1", "--repository-prefix", "r.example/x", "--pub", "p", "--skip-signatures"}, "give --pub, or --skip-signatures"},
 		{"bad mapping", []string{"--digests", digests, "--tag", "v1", "--repository-for", "x", "--skip-signatures"}, "want LABEL=REPO"},
 		{"unknown label", []string{"--digests", digests, "--tag", "v1", "--repository-for", "//c:d=r.example/y", "--skip-signatures"}, "no such image"},
-		{"bad digests file", []string{"--digests", writeFile(t, dir, "bad", "//a:b sha256:1 sha256:2\n"), "--tag", "v1", "--repository-prefix", "r.example/x", "--skip-signatures"}, "line 1: digest"},
+		{"bad digests file", []string{"--digests", writeFileIn(t, dir, "bad", "//a:b sha256:1 sha256:2\n"), "--tag", "v1", "--repository-prefix", "r.example/x", "--skip-signatures"}, "line 1: digest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, err := runWithEnv(t, nil, append([]string{"release", "verify"}, tc.args...)...)

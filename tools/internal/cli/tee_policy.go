@@ -40,7 +40,12 @@ new release signed with the same key needs no new condition:
     sig.signature_algorithm + ':' + sig.key_id in ['ALGORITHM:KEY_ID'])
 
 --condition both requires the digest and a signature. The operator must
-name the signature repository in the VM metadata tee-signed-image-repos.`,
+name the signature repository in the VM metadata tee-signed-image-repos.
+
+A warning line goes to stderr for each risky setting the image's policy
+acknowledges (acknowledge_risks: an LD_* variable the operator may set, a
+mount allowed at /, a command override): the condition pins the image, not
+what the operator does with those.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func([]string) error {
 			sa := fs.String("service-account", "", "service account the workload must run as (NAME@PROJECT.iam.gserviceaccount.com)")
 			var pubs stringList
@@ -57,6 +62,16 @@ name the signature repository in the VM metadata tee-signed-image-repos.`,
 				}
 				if err := launchpolicy.ValidateConfig(img.RawConfig); err != nil {
 					return fmt.Errorf("OCI layout %q: the Confidential Space launcher would refuse this image:\n%w", args[0], err)
+				}
+				// The image was built with these on purpose (image assemble
+				// refuses them unless the policy acknowledges them), but
+				// whoever pins it must know what the operator may change.
+				risks, err := launchpolicy.ConfigRisks(img.RawConfig)
+				if err != nil {
+					return fmt.Errorf("OCI layout %q: %w", args[0], err)
+				}
+				for _, r := range risks {
+					fmt.Fprintf(env.Stderr, "warning: OCI layout %q: %s\n", args[0], r)
 				}
 				if *which == "" {
 					*which = "digest"

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -25,7 +26,7 @@ type Limits struct {
 }
 
 // DefaultLimits are used where Options.Limits is zero.
-var DefaultLimits = Limits{MaxEntries: 1 << 20, MaxFileSize: 4 << 30, MaxTotalSize: 8 << 30}
+var DefaultLimits = Limits{MaxEntries: budget.DebEntries, MaxFileSize: budget.DebFileBytes, MaxTotalSize: budget.DebTotalSize}
 
 // mergedUsrDirs are the top-level directories Debian's usrmerge turns into
 // symlinks into /usr (bookworm: /bin, /sbin, /lib, /lib32, /lib64, /libx32,

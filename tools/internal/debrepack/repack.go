@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/deb"
 	"github.com/rules-odp/rules_odp/tools/internal/deb822"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
@@ -130,7 +131,7 @@ func bytesEntry(p string, data []byte) layer.Entry {
 // directory, the layer is written there under DefaultLayerName with
 // compression opts.Layer.Compression. It returns the path written.
 func RepackFile(in, out string, opts Options) (string, layer.Result, error) {
-	f, err := os.Open(in)
+	f, err := budget.Open(in)
 	if err != nil {
 		return "", layer.Result{}, fmt.Errorf("opening package: %w", err)
 	}

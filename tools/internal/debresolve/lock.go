@@ -1,10 +1,12 @@
 package debresolve
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // LockVersion is the version of the lock format written by WriteLock.
@@ -86,18 +88,13 @@ func (l *Lock) Encode(w io.Writer) error {
 // DecodeLock reads a lock written by Encode, rejecting unknown fields and
 // other lock versions.
 func DecodeLock(r io.Reader) (*Lock, error) {
-	data, err := io.ReadAll(r)
+	data, err := budget.ReadAll(r, budget.SpecJSONBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading lock: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var l Lock
-	if err := dec.Decode(&l); err != nil {
+	if err := strictjson.UnmarshalKnown(data, &l); err != nil {
 		return nil, fmt.Errorf("parsing lock: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("parsing lock: data after the JSON object")
 	}
 	if l.LockVersion != LockVersion {
 		return nil, fmt.Errorf("lock_version %d is not supported (want %d)", l.LockVersion, LockVersion)

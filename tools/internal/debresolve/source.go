@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/ulikunitz/xz"
 )
 
@@ -53,7 +53,7 @@ func OpenIndex(ctx context.Context, src string, client *http.Client) (io.ReadClo
 		}
 		raw = resp.Body
 	} else {
-		f, err := os.Open(src)
+		f, err := budget.Open(src)
 		if err != nil {
 			return nil, fmt.Errorf("opening index: %w", err)
 		}

@@ -4,8 +4,6 @@
 package filespec
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,7 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Item is one line of a spec. Exactly one of Src (a file or a directory to
@@ -41,14 +41,9 @@ type Item struct {
 // Parse reads a spec: a JSON array of Items. Unknown fields are errors, so
 // a misspelt "mdoe" does not silently fall back to a default.
 func Parse(data []byte) ([]Item, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var items []Item
-	if err := dec.Decode(&items); err != nil {
+	if err := strictjson.UnmarshalKnown(data, &items); err != nil {
 		return nil, fmt.Errorf("parsing file spec: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("parsing file spec: trailing data after the JSON array")
 	}
 	return items, nil
 }
@@ -81,6 +76,9 @@ func Entries(items []Item) ([]layer.Entry, error) {
 		mode, err := parseMode(it.Mode)
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", it.Path, err)
+		}
+		if it.UID < 0 || it.GID < 0 || it.UID > layer.MaxOwnerID || it.GID > layer.MaxOwnerID {
+			return nil, fmt.Errorf("item %q: owner %d:%d is outside [0, %d], what a USTAR header holds (layers carry no PAX uid/gid records)", it.Path, it.UID, it.GID, layer.MaxOwnerID)
 		}
 		owner := func(e layer.Entry) layer.Entry { e.UID, e.GID = it.UID, it.GID; return e }
 		switch it.Type {
@@ -121,37 +119,63 @@ func fromSource(dst, src string, mode uint32) ([]layer.Entry, error) {
 		return []layer.Entry{fileEntry(dst, src, st, mode)}, nil
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("source %q is a %v, not a file or directory", src, st.Mode().Type())
+		return nil, fmt.Errorf("source %w", budget.CheckRegular(src, st))
+	}
+	// Symlinks inside the directory are followed only when they stay
+	// inside it (budget.Tree); a loop of them is an error.
+	tree, err := budget.NewTree(src)
+	if err != nil {
+		return nil, fmt.Errorf("reading source: %w", err)
 	}
 	out := []layer.Entry{{Path: dst, Type: layer.TypeDir, Mode: 0o755}}
-	var walk func(dir, under string) error
-	walk = func(dir, under string) error {
+	var walk func(dir, rel, under string, ancestors []string) error
+	walk = func(dir, rel, under string, ancestors []string) error {
 		names, err := readDirNames(dir)
 		if err != nil {
 			return err
 		}
 		for _, name := range names {
 			p := filepath.Join(dir, name)
-			st, err := os.Stat(p)
+			r := path.Join(rel, name)
+			lst, err := os.Lstat(p)
+			if err != nil {
+				return fmt.Errorf("reading source: %w", err)
+			}
+			real := p
+			if lst.Mode()&os.ModeSymlink != 0 {
+				if real, err = tree.Follow(p, r); err != nil {
+					return err
+				}
+			}
+			st, err := os.Stat(real)
 			if err != nil {
 				return fmt.Errorf("reading source: %w", err)
 			}
 			sub := path.Join(under, name)
 			switch {
 			case st.Mode().IsRegular():
-				out = append(out, fileEntry(sub, p, st, mode))
+				out = append(out, fileEntry(sub, real, st, mode))
 			case st.IsDir():
+				resolved, err := filepath.EvalSymlinks(real)
+				if err != nil {
+					return fmt.Errorf("reading source: %w", err)
+				}
+				for _, a := range ancestors {
+					if a == resolved {
+						return fmt.Errorf("source %q: symlink loop back to %q", p, a)
+					}
+				}
 				out = append(out, layer.Entry{Path: sub, Type: layer.TypeDir, Mode: 0o755})
-				if err := walk(p, sub); err != nil {
+				if err := walk(p, r, sub, append(ancestors, resolved)); err != nil {
 					return err
 				}
 			default:
-				return fmt.Errorf("source %q is a %v, not a file or directory", p, st.Mode().Type())
+				return budget.CheckRegular(p, st)
 			}
 		}
 		return nil
 	}
-	if err := walk(src, dst); err != nil {
+	if err := walk(src, "", dst, []string{tree.Real()}); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -180,7 +204,7 @@ func fileEntry(dst, src string, st fs.FileInfo, mode uint32) layer.Entry {
 	}
 	return layer.Entry{
 		Path: dst, Type: layer.TypeFile, Mode: mode, Size: st.Size(),
-		Open: func() (io.ReadCloser, error) { return os.Open(src) },
+		Open: func() (io.ReadCloser, error) { return budget.Open(src) },
 	}
 }
 

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/launchpolicy"
 )
 
@@ -37,11 +39,18 @@ type AssembleOptions struct {
 	Created time.Time
 	// Compression of uncompressed tar layers.
 	Compression Compression
-	// VerifyBase reads every base layer blob in full to check its digest.
-	// Without it compressed base layers are still verified (the masking
-	// check decompresses them) but uncompressed ones are checked by size
-	// only, since the check seeks over their files (see docs/image.md).
-	VerifyBase bool
+	// TrustBaseLayers skips the full read of uncompressed base layers:
+	// they are checked by size only, and the masking check seeks over
+	// their files. By default every base layer is read in full and checked
+	// against its digest and its diff_id (compressed ones are read in full
+	// anyway, since the masking check decompresses them); see
+	// docs/image.md.
+	TrustBaseLayers bool
+	// InheritLaunchPolicy keeps the base's tee.launch_policy.* labels in
+	// an image assembled without LaunchPolicy (they are validated); without
+	// it such a base is refused. With LaunchPolicy the base's labels are
+	// always replaced.
+	InheritLaunchPolicy bool
 	// DockerArchive and OCIArchive, when set, are tarballs written as well;
 	// Tag (REPO:TAG) names the image in the docker archive.
 	DockerArchive, OCIArchive, Tag string
@@ -90,6 +99,9 @@ func Assemble(opts AssembleOptions) (res *Result, err error) {
 		if base, err = ReadImage(opts.Base, platform); err != nil {
 			return nil, err
 		}
+	}
+	if opts.LaunchPolicy != nil && opts.InheritLaunchPolicy {
+		return nil, errors.New("a declared launch policy replaces the base's: it cannot be combined with inheriting the base's")
 	}
 	policy, err := policyLabels(opts.LaunchPolicy, opts.Config)
 	if err != nil {
@@ -177,9 +189,16 @@ func writeDigestFile(path, digest string) error {
 	})
 }
 
-// policyLabels renders the launch policy and refuses one that sets a label
-// CONFIG.json also sets to another value: which one wins would be a guess.
-func policyLabels(data []byte, o *ConfigOverride) (map[string]string, error) {
+// declaredPolicy is a parsed --launch-policy.
+type declaredPolicy struct {
+	labels       map[string]string
+	acknowledged []string
+}
+
+// policyLabels renders the launch policy and refuses a CONFIG.json that
+// sets a launch-policy label the policy does not set to the same value:
+// with a declared policy the image carries exactly its labels.
+func policyLabels(data []byte, o *ConfigOverride) (*declaredPolicy, error) {
 	if data == nil {
 		return nil, nil
 	}
@@ -192,16 +211,41 @@ func policyLabels(data []byte, o *ConfigOverride) (map[string]string, error) {
 		return nil, fmt.Errorf("launch policy refused: %w", err)
 	}
 	if o != nil && o.Labels != nil {
-		for _, k := range labelKeys(labels) {
-			if v, ok := (*o.Labels)[k]; ok && v != labels[k] {
-				return nil, fmt.Errorf("label %q is %q in the config but %q in the launch policy; set it in one place", k, v, labels[k])
+		for _, k := range labelKeys(*o.Labels) {
+			v := (*o.Labels)[k]
+			want, ok := labels[k]
+			switch {
+			case ok && v != want:
+				return nil, fmt.Errorf("label %q is %q in the config but %q in the launch policy; set it in one place", k, v, want)
+			case !ok && launchpolicy.IsPolicyLabel(k):
+				return nil, fmt.Errorf("label %q=%q is set in the config but not by the launch policy; with --launch-policy the policy alone declares the image's launch-policy labels: set it there", k, v)
 			}
 		}
 	}
-	return labels, nil
+	return &declaredPolicy{labels: labels, acknowledged: p.AcknowledgeRisks}, nil
 }
 
-func writeLayout(dir string, base *Image, platform Platform, policy map[string]string, opts AssembleOptions) (*Result, error) {
+// basePolicyLabels lists the launch-policy labels of a base config, as
+// "KEY=VALUE", sorted.
+func basePolicyLabels(raw []byte) ([]string, error) {
+	var c struct {
+		Config struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("parsing base config: %w", err)
+	}
+	var out []string
+	for _, k := range labelKeys(c.Config.Labels) {
+		if launchpolicy.IsPolicyLabel(k) {
+			out = append(out, k+"="+c.Config.Labels[k])
+		}
+	}
+	return out, nil
+}
+
+func writeLayout(dir string, base *Image, platform Platform, policy *declaredPolicy, opts AssembleOptions) (*Result, error) {
 	blobs := filepath.Join(dir, "blobs", "sha256")
 	for _, d := range []string{filepath.Join(dir, "blobs"), blobs} {
 		if err := mkdir(d); err != nil {
@@ -211,17 +255,33 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 
 	baseLayers := 0
 	var baseConfig []byte
+	var baseLayout string
 	if base != nil {
 		baseLayers = len(base.Manifest.Layers)
-		baseConfig = base.RawConfig
+		baseConfig, baseLayout = base.RawConfig, base.Layout
 	}
 	in := configInput{
 		base:       baseConfig,
+		baseLayout: baseLayout,
 		baseLayers: baseLayers,
 		platform:   platform,
 		override:   opts.Config,
-		policy:     policy,
 		created:    FormatCreated(opts.Created),
+	}
+	var acknowledged []string
+	if policy != nil {
+		in.policy, in.replacePolicy, acknowledged = policy.labels, true, policy.acknowledged
+	} else if base != nil && !opts.InheritLaunchPolicy {
+		// The base's launch policy would silently become the image's.
+		inherited, err := basePolicyLabels(base.RawConfig)
+		if err != nil {
+			return nil, fmt.Errorf("base %q: %w", base.Layout, err)
+		}
+		if len(inherited) > 0 {
+			return nil, fmt.Errorf("base %q carries the launch-policy labels %s: the image would inherit the base's Confidential Space launch policy unseen; "+
+				"declare the image's own policy with --launch-policy (odp_launch_policy), which replaces the base's labels, or keep them with --inherit-launch-policy",
+				base.Layout, strings.Join(inherited, ", "))
+		}
 	}
 	// Refuse a bad launch policy before reading any layer: the layers do
 	// not change Entrypoint, Cmd or Labels.
@@ -233,11 +293,24 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 		if err := launchpolicy.Validate(rc.Entrypoint, rc.Cmd, rc.Labels); err != nil {
 			return nil, fmt.Errorf("launch policy refused: %w", err)
 		}
+		// Labels of a declared policy take only the risks it
+		// acknowledges; inherited or CONFIG.json labels take none.
+		if err := launchpolicy.CheckRisks(rc.Labels, acknowledged); err != nil {
+			return nil, fmt.Errorf("launch policy refused: %w", err)
+		}
 	}
 
 	// The base layers are read for the masking check while the added
 	// layers are; the stack is checked before anything is named index.json.
-	scan := startBaseScan(base, opts.VerifyBase)
+	// One budget bounds the headers of all of them.
+	var run budget.Run
+	var baseDiffIDs []string
+	if base != nil {
+		if baseDiffIDs, err = configDiffIDs(base.RawConfig); err != nil {
+			return nil, fmt.Errorf("base %q: %w", base.Layout, err)
+		}
+	}
+	scan := startBaseScan(base, baseDiffIDs, opts.TrustBaseLayers, &run)
 	defer scan.stop()
 
 	var layers []Descriptor
@@ -264,7 +337,7 @@ func writeLayout(dir string, base *Image, platform Platform, policy map[string]s
 	var diffIDs []string
 	var added [][]tarEntry
 	for _, p := range opts.Layers {
-		l, err := readLayer(p, opts.Compression, dir)
+		l, err := readLayer(p, opts.Compression, dir, &run)
 		if err != nil {
 			return nil, err
 		}

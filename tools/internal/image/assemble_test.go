@@ -167,6 +167,15 @@ func TestParseConfigOverrideRejects(t *testing.T) {
 		{"port value", `{"ExposedPorts":{"80":{"x":1}}}`, `unknown field "x"`},
 		{"relative workdir", `{"WorkingDir":"app"}`, `not an absolute path`},
 		{"wrong type", `{"User":1000}`, `cannot unmarshal`},
+		{"entrypoint with a newline", `{"Entrypoint":["/app","--a\nb"]}`, `field "Entrypoint": argument 1: "--a\nb" contains a newline at byte 3`},
+		{"cmd with a NUL", `{"Cmd":["/app\u0000x"]}`, `field "Cmd": argument 0: "/app\x00x" contains a NUL byte`},
+		{"cmd with a carriage return", `{"Cmd":["a\rb"]}`, `contains a carriage return`},
+		{"user with a newline", `{"User":"app\nroot"}`, `field "User": "app\nroot" contains a newline`},
+		{"env value with a newline", `{"Env":["A=1\nB=2"]}`, `"A=1\nB=2" contains a newline`},
+		{"env value with a NUL", `{"Env":["A=1\u0000"]}`, `contains a NUL byte`},
+		{"duplicate key deep down", `{"Labels":{"a":"1"},"ExposedPorts":{"80":{},"80":{}}}`, `appears twice`},
+		{"invalid UTF-8", "{\"User\":\"\xff\"}", `invalid UTF-8`},
+		{"unpaired surrogate", `{"User":"\ud800"}`, `unpaired UTF-16 surrogate`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,7 +306,7 @@ func TestCorruptBase(t *testing.T) {
 		name    string
 		blob    string
 		damage  func(string)
-		verify  bool
+		trust   bool
 		wantErr string
 	}{
 		{"config digest mismatch", cfg, flip, false, "corrupt blob " + cfg},
@@ -305,7 +314,7 @@ func TestCorruptBase(t *testing.T) {
 		// The masking check decompresses every compressed base layer,
 		// which verifies it.
 		{"gzip layer same size", layer0, flip, false, "corrupt blob " + layer0},
-		{"gzip layer same size, --verify-base", layer0, flip, true, "corrupt blob " + layer0},
+		{"gzip layer same size, --trust-base-layers", layer0, flip, true, "corrupt blob " + layer0},
 		{"layer missing", layer0, func(p string) { os.Remove(p) }, false, layer0[7:]},
 	}
 	for _, tc := range tests {
@@ -314,7 +323,7 @@ func TestCorruptBase(t *testing.T) {
 			tc.damage(filepath.Join(base, "blobs", "sha256", tc.blob[7:]))
 			parent := t.TempDir()
 			out := filepath.Join(parent, "out")
-			_, err := image.Assemble(image.AssembleOptions{Out: out, Base: base, VerifyBase: tc.verify, Layers: []string{td("layers", "app.tar")}})
+			_, err := image.Assemble(image.AssembleOptions{Out: out, Base: base, TrustBaseLayers: tc.trust, Layers: []string{td("layers", "app.tar")}})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("Assemble = %v, want error containing %q", err, tc.wantErr)
 			}
@@ -329,9 +338,10 @@ func TestCorruptBase(t *testing.T) {
 	}
 }
 
-// An uncompressed base layer is checked for masking by seeking over its
-// files, so a same-size corruption is found only with --verify-base (or
-// by whatever reads it later: an archive, a push, the registry).
+// An uncompressed base layer is read in full and verified by default; with
+// --trust-base-layers it is checked by size and seeked through for the
+// masking check, so a same-size corruption passes (and is caught by
+// whatever reads it later: an archive, a push, the registry).
 func TestCorruptUncompressedBase(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")
 	mustAssemble(t, image.AssembleOptions{Out: base, Layers: []string{td("layers", "app.tar")}})
@@ -350,15 +360,15 @@ func TestCorruptUncompressedBase(t *testing.T) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, verify := range []bool{false, true} {
+	for _, trust := range []bool{false, true} {
 		parent := t.TempDir()
-		_, err := image.Assemble(image.AssembleOptions{Out: filepath.Join(parent, "out"), Base: base, VerifyBase: verify})
+		_, err := image.Assemble(image.AssembleOptions{Out: filepath.Join(parent, "out"), Base: base, TrustBaseLayers: trust})
 		var corrupt *image.CorruptBlobError
 		switch {
-		case !verify && err != nil:
-			t.Errorf("without --verify-base: Assemble = %v, want the documented size-only check to pass", err)
-		case verify && (!errors.As(err, &corrupt) || corrupt.Digest != layer):
-			t.Errorf("with --verify-base: Assemble = %v, want corrupt blob %s", err, layer)
+		case trust && err != nil:
+			t.Errorf("with --trust-base-layers: Assemble = %v, want the documented size-only check to pass", err)
+		case !trust && (!errors.As(err, &corrupt) || corrupt.Digest != layer):
+			t.Errorf("by default: Assemble = %v, want corrupt blob %s", err, layer)
 		}
 	}
 }

@@ -182,10 +182,10 @@ func TestBinaryCLI(t *testing.T) {
 	// Usage errors exit 2 and leave nothing behind.
 	for _, args := range [][]string{
 		{"image", "assemble", td("layers", "app.tar")},
-		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--created", "yesterday"},
+		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--source-date-epoch", "yesterday"},
 		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--source-date-epoch", "-1"},
-		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--docker-archive", filepath.Join(dir, "x.tar")},
-		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--compress", "xz"},
+		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--inherit-launch-policy", "--launch-policy", filepath.Join(dir, "p.json")},
+		{"image", "assemble", "--out", filepath.Join(dir, "x"), "--compression", "xz"},
 		{"image", "digest"},
 		{"image", "push", out},
 	} {

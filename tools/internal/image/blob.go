@@ -9,11 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-)
 
-// maxJSONBlob bounds what we read into memory for manifests, indexes and
-// configs: a hostile layout must not make us allocate without limit.
-const maxJSONBlob = 64 << 20
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
+)
 
 // CorruptBlobError says that a blob's bytes do not match its descriptor.
 type CorruptBlobError struct {
@@ -67,10 +65,11 @@ func readBlob(layout string, desc Descriptor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if desc.Size < 0 || desc.Size > maxJSONBlob {
-		return nil, fmt.Errorf("blob %s declares size %d, outside [0, %d]", desc.Digest, desc.Size, maxJSONBlob)
+	if desc.Size < 0 || desc.Size > budget.ImageJSONBytes {
+		return nil, fmt.Errorf("blob %s declares size %d: %w", desc.Digest, desc.Size,
+			&budget.Error{Budget: "bytes of an image JSON document", Limit: budget.ImageJSONBytes, Got: desc.Size})
 	}
-	f, err := os.Open(p)
+	f, err := budget.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("opening blob %s: %w", desc.Digest, err)
 	}
@@ -130,7 +129,7 @@ func OpenBlob(layout string, desc Descriptor) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	f, err := budget.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("opening blob %s: %w", desc.Digest, err)
 	}
@@ -146,8 +145,8 @@ func checkBlobSize(path string, desc Descriptor) error {
 	if err != nil {
 		return fmt.Errorf("base layer blob %s: %w", desc.Digest, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("base layer blob %s at %q is not a regular file", desc.Digest, path)
+	if err := budget.CheckRegular(path, fi); err != nil {
+		return fmt.Errorf("base layer blob %s: %w", desc.Digest, err)
 	}
 	if fi.Size() != desc.Size {
 		return &CorruptBlobError{Path: path, Digest: desc.Digest, Size: desc.Size, GotSz: fi.Size()}

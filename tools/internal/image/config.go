@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // ConfigOverride is the user's CONFIG.json: the fields of the OCI image
@@ -36,14 +38,24 @@ func ParseConfigOverride(data []byte) (*ConfigOverride, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing config: %w", err)
 	}
+	// Duplicate keys at any depth, invalid UTF-8, nesting.
+	if err := strictjson.Check(data); err != nil {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
 	var o ConfigOverride
 	for name, raw := range fields {
 		var err error
 		switch name {
 		case "Entrypoint":
 			o.Entrypoint, err = decodeStrict[[]string](raw)
+			if err == nil {
+				err = checkArgs(*o.Entrypoint)
+			}
 		case "Cmd":
 			o.Cmd, err = decodeStrict[[]string](raw)
+			if err == nil {
+				err = checkArgs(*o.Cmd)
+			}
 		case "Env":
 			o.Env, err = decodeStrict[[]string](raw)
 			if err == nil {
@@ -59,10 +71,16 @@ func ParseConfigOverride(data []byte) (*ConfigOverride, error) {
 			}
 		case "User":
 			o.User, err = decodeStrict[string](raw)
+			if err == nil {
+				err = checkValue(*o.User)
+			}
 		case "WorkingDir":
 			o.WorkingDir, err = decodeStrict[string](raw)
 			if err == nil && *o.WorkingDir != "" && !strings.HasPrefix(*o.WorkingDir, "/") {
 				err = fmt.Errorf("%q is not an absolute path", *o.WorkingDir)
+			}
+			if err == nil {
+				err = checkValue(*o.WorkingDir)
 			}
 		case "ExposedPorts":
 			o.ExposedPorts, err = decodeStrict[map[string]struct{}](raw)
@@ -74,6 +92,9 @@ func ParseConfigOverride(data []byte) (*ConfigOverride, error) {
 			}
 		case "StopSignal":
 			o.StopSignal, err = decodeStrict[string](raw)
+			if err == nil {
+				err = checkValue(*o.StopSignal)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("parsing config: field %q: %w", name, err)
@@ -208,10 +229,56 @@ func envName(kv string) (string, error) {
 	if !ok || !envNameRE.MatchString(name) {
 		return "", fmt.Errorf("%q is not NAME=VALUE", kv)
 	}
-	if strings.ContainsRune(kv, 0) {
-		return "", fmt.Errorf("%q contains a NUL byte", kv)
+	if err := checkValue(kv); err != nil {
+		return "", err
 	}
 	return name, nil
+}
+
+// checkValue refuses a NUL byte or a line break in a value that reaches
+// the process: a NUL ends a C string early (execve and getenv see less
+// than the config says), and a line break lets one value pass for two in
+// every tool that prints configs line by line (and in env files).
+func checkValue(v string) error {
+	if i := strings.IndexAny(v, "\x00\n\r"); i >= 0 {
+		what := map[byte]string{0: "a NUL byte", '\n': "a newline", '\r': "a carriage return"}[v[i]]
+		return fmt.Errorf("%q contains %s at byte %d", v, what, i)
+	}
+	return nil
+}
+
+// checkArgs applies checkValue to every argument of Entrypoint or Cmd.
+func checkArgs(args []string) error {
+	for i, a := range args {
+		if err := checkValue(a); err != nil {
+			return fmt.Errorf("argument %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// checkRunConfig applies the same checks to the merged config, which also
+// holds what the base image brought.
+func checkRunConfig(c *runConfig) error {
+	for _, f := range []struct {
+		name string
+		args []string
+	}{{"Entrypoint", c.Entrypoint}, {"Cmd", c.Cmd}} {
+		if err := checkArgs(f.args); err != nil {
+			return fmt.Errorf("field %q: %w", f.name, err)
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"User", c.User}, {"WorkingDir", c.WorkingDir}, {"StopSignal", c.StopSignal}} {
+		if err := checkValue(f.v); err != nil {
+			return fmt.Errorf("field %q: %w", f.name, err)
+		}
+	}
+	for _, kv := range c.Env {
+		if _, err := envName(kv); err != nil {
+			return fmt.Errorf("field \"Env\": %w", err)
+		}
+	}
+	return nil
 }
 
 func checkEnv(env []string) error {
@@ -327,7 +394,7 @@ func mergeEnv(base, add []string) ([]string, error) {
 	for i, kv := range out {
 		name, err := envName(kv)
 		if err != nil {
-			return nil, fmt.Errorf("base config Env: %w", err)
+			return nil, fmt.Errorf("config Env: %w", err)
 		}
 		pos[name] = i
 	}

@@ -108,6 +108,8 @@ func FuzzLayer(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	f.Add(tarBytes(f, []tarFile{{name: "../x", body: "x"}}))
+	f.Add(tarBytes(f, []tarFile{{name: "a", link: "/etc"}, {name: "a/b", body: "x"}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "layer")

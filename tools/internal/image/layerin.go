@@ -1,6 +1,7 @@
 package image
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -45,10 +47,13 @@ var (
 
 // readLayer reads a layer file once: it checks that it is a tar or a
 // single-member gzip of a tar (the format is told by the bytes, not the
-// file name), and computes the blob digest and the diff_id. With Gzip, a
-// plain tar is compressed on the way into a temporary file in tmpDir.
-func readLayer(path string, comp Compression, tmpDir string) (*addedLayer, error) {
-	f, err := os.Open(path)
+// file name) whose entries pass layer.InputChecker within the budget (run
+// counts every layer of the image), and computes the blob digest and the
+// diff_id. With Gzip, a plain tar is compressed on the way into a
+// temporary file in tmpDir.
+func readLayer(path string, comp Compression, tmpDir string, run *budget.Run) (*addedLayer, error) {
+	check := layer.NewInputChecker(run).Check
+	f, err := budget.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening layer: %w", err)
 	}
@@ -62,7 +67,7 @@ func readLayer(path string, comp Compression, tmpDir string) (*addedLayer, error
 	case len(magic) == 0:
 		return nil, fmt.Errorf("layer %q is empty", path)
 	case bytes.HasPrefix(magic, gzipMagic):
-		diffID, entries, err := checkGzipTar(br)
+		diffID, entries, err := checkGzipTar(br, check)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
@@ -72,14 +77,14 @@ func readLayer(path string, comp Compression, tmpDir string) (*addedLayer, error
 		return nil, fmt.Errorf("layer %q: unsupported compression (want a tar or a gzip-compressed tar)", path)
 	}
 	if comp == KeepAsIs {
-		entries, err := checkTar(br)
+		entries, err := checkTar(br, check)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
 		d := hashDigest(blobHash)
 		return &addedLayer{src: path, diffID: d, entries: entries, desc: Descriptor{MediaType: MediaTypeLayerTar, Digest: d, Size: size}}, nil
 	}
-	return gzipLayer(path, br, blobHash, tmpDir)
+	return gzipLayer(path, br, blobHash, tmpDir, check)
 }
 
 type countingWriter struct{ n *int64 }
@@ -90,8 +95,8 @@ func (c *countingWriter) Write(p []byte) (int, error) { *c.n += int64(len(p)); r
 // the end-of-archive marker only zero padding may follow (tar writers pad
 // to a record size; anything else is data a runtime would never see). It
 // returns the headers for the masking check.
-func checkTar(r io.Reader) ([]tarEntry, error) {
-	entries, err := scanTar(r)
+func checkTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
+	entries, err := scanTar(r, check)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +118,11 @@ func checkTar(r io.Reader) ([]tarEntry, error) {
 }
 
 // checkGzipTar checks a single-member gzip of a tar and returns the
-// digest of the decompressed tar (the diff_id) and its headers.
-func checkGzipTar(br *bufio.Reader) (string, []tarEntry, error) {
-	zr, err := gzip.NewReader(br)
+// digest of the decompressed tar (the diff_id) and its headers. The
+// decompression is bounded by the budget's ratio.
+func checkGzipTar(br *bufio.Reader, check func(*tar.Header) error) (string, []tarEntry, error) {
+	var exp budget.Expansion
+	zr, err := gzip.NewReader(exp.Compressed(br))
 	if err != nil {
 		return "", nil, fmt.Errorf("reading gzip: %w", err)
 	}
@@ -123,7 +130,7 @@ func checkGzipTar(br *bufio.Reader) (string, []tarEntry, error) {
 	// by others: refuse it so every runtime sees the same files.
 	zr.Multistream(false)
 	diff := sha256.New()
-	entries, err := checkTar(io.TeeReader(zr, diff))
+	entries, err := checkTar(exp.Expanded(io.TeeReader(zr, diff)), check)
 	if err != nil {
 		return "", nil, fmt.Errorf("gzip content: %w", err)
 	}
@@ -143,7 +150,7 @@ func checkGzipTar(br *bufio.Reader) (string, []tarEntry, error) {
 func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	io.Writer
 	Sum([]byte) []byte
-}, tmpDir string) (_ *addedLayer, err error) {
+}, tmpDir string, check func(*tar.Header) error) (_ *addedLayer, err error) {
 	tmp, err := os.CreateTemp(tmpDir, ".layer-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating temporary layer: %w", err)
@@ -161,7 +168,7 @@ func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := checkTar(io.TeeReader(br, zw))
+	entries, err := checkTar(io.TeeReader(br, zw), check)
 	if err != nil {
 		return nil, fmt.Errorf("layer %q: %w", path, err)
 	}

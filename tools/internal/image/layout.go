@@ -1,13 +1,13 @@
 package image
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Image is one image manifest of an OCI layout, with its config. Manifest
@@ -20,26 +20,15 @@ type Image struct {
 	RawConfig   []byte
 }
 
-// maxIndexDepth bounds nested indexes (an index of indexes of ...).
-const maxIndexDepth = 4
-
 // ReadIndex reads and checks the index.json of a layout.
 func ReadIndex(layout string) (*Index, error) {
 	if err := checkLayoutFile(layout); err != nil {
 		return nil, err
 	}
 	p := filepath.Join(layout, "index.json")
-	f, err := os.Open(p)
+	b, err := budget.ReadFile(p, budget.ImageJSONBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading OCI layout %q: %w", layout, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxJSONBlob+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", p, err)
-	}
-	if len(b) > maxJSONBlob {
-		return nil, fmt.Errorf("%q is larger than %d bytes", p, maxJSONBlob)
 	}
 	idx, err := parseIndex(b)
 	if err != nil {
@@ -50,14 +39,14 @@ func ReadIndex(layout string) (*Index, error) {
 
 func checkLayoutFile(layout string) error {
 	p := filepath.Join(layout, "oci-layout")
-	b, err := os.ReadFile(p)
+	b, err := budget.ReadFile(p, budget.ImageJSONBytes)
 	if err != nil {
 		return fmt.Errorf("%q is not an OCI image layout: %w", layout, err)
 	}
 	var v struct {
 		ImageLayoutVersion string `json:"imageLayoutVersion"`
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := strictjson.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("parsing %q: %w", p, err)
 	}
 	if v.ImageLayoutVersion != "1.0.0" {
@@ -68,7 +57,7 @@ func checkLayoutFile(layout string) error {
 
 func parseIndex(b []byte) (*Index, error) {
 	var idx Index
-	if err := json.Unmarshal(b, &idx); err != nil {
+	if err := strictjson.Unmarshal(b, &idx); err != nil {
 		return nil, err
 	}
 	if idx.SchemaVersion != 2 {
@@ -87,7 +76,7 @@ func parseIndex(b []byte) (*Index, error) {
 
 func parseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := strictjson.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	if m.SchemaVersion != 2 {
@@ -129,7 +118,8 @@ func ReadImage(layout string, want Platform) (*Image, error) {
 		return nil, err
 	}
 	var cands []candidate
-	if err := collect(layout, idx, nil, 0, &cands); err != nil {
+	entries := 0
+	if err := collect(layout, idx, nil, 0, &entries, &cands); err != nil {
 		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
 	}
 	var chosen *candidate
@@ -171,11 +161,23 @@ func ReadImage(layout string, want Platform) (*Image, error) {
 	return img, nil
 }
 
-func collect(layout string, idx *Index, parent *Descriptor, depth int, out *[]candidate) error {
-	if depth > maxIndexDepth {
-		return fmt.Errorf("indexes nested deeper than %d", maxIndexDepth)
+// collect walks idx and the indexes it names, depth first. depth and
+// *entries (the descriptors seen so far) are bounded by the budget, so
+// that nesting can neither recurse nor fan out without end.
+func collect(layout string, idx *Index, parent *Descriptor, depth int, entries *int, out *[]candidate) error {
+	where := "index.json"
+	if parent != nil {
+		where = "index " + parent.Digest
+	}
+	if depth > budget.IndexDepth {
+		return fmt.Errorf("%s: indexes nested deeper than %d: %w", where, budget.IndexDepth,
+			&budget.Error{Budget: "image index nesting depth", Limit: budget.IndexDepth, Got: int64(depth)})
 	}
 	for _, d := range idx.Manifests {
+		*entries++
+		if *entries > budget.IndexEntries {
+			return fmt.Errorf("%s: %w", where, &budget.Error{Budget: "descriptors in the image indexes of one layout", Limit: budget.IndexEntries, Got: int64(*entries)})
+		}
 		switch {
 		case isManifestType(d.MediaType):
 			*out = append(*out, candidate{desc: d, platform: d.Platform})
@@ -188,14 +190,10 @@ func collect(layout string, idx *Index, parent *Descriptor, depth int, out *[]ca
 			if err != nil {
 				return fmt.Errorf("parsing index %s: %w", d.Digest, err)
 			}
-			if err := collect(layout, child, &d, depth+1, out); err != nil {
+			if err := collect(layout, child, &d, depth+1, entries, out); err != nil {
 				return err
 			}
 		default:
-			where := "index.json"
-			if parent != nil {
-				where = "index " + parent.Digest
-			}
 			return fmt.Errorf("%s lists %s of unsupported media type %q", where, d.Digest, d.MediaType)
 		}
 	}
@@ -218,6 +216,9 @@ func loadImage(layout string, desc Descriptor) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := strictjson.Check(cfg); err != nil {
+		return nil, fmt.Errorf("parsing config %s: %w", m.Config.Digest, err)
+	}
 	return &Image{Layout: layout, Descriptor: desc, RawManifest: raw, Manifest: *m, RawConfig: cfg}, nil
 }
 
@@ -227,7 +228,7 @@ func configPlatform(raw []byte) (Platform, error) {
 		Architecture string `json:"architecture"`
 		Variant      string `json:"variant"`
 	}
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := strictjson.Unmarshal(raw, &c); err != nil {
 		return Platform{}, err
 	}
 	if c.OS == "" || c.Architecture == "" {

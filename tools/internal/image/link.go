@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // placeBlob puts the blob src at dst without reading it when it can: a
@@ -36,7 +38,7 @@ func placeBlob(src, dst string, desc Descriptor) error {
 }
 
 func copyBlob(src, dst string, desc Descriptor) (err error) {
-	in, err := os.Open(src)
+	in, err := budget.Open(src)
 	if err != nil {
 		return fmt.Errorf("opening blob %s: %w", desc.Digest, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // The masking check. Runtimes stack layers as overlay directories: a
@@ -119,15 +121,16 @@ type Stack struct {
 // (e.g. `layer "app.tar"`); a *MaskError says it would hide a symlink of a
 // lower layer.
 func (s *Stack) Add(label string, r io.Reader) error {
-	entries, err := scanTar(r)
+	entries, err := scanTar(r, meterHeaders(budget.NewTar(nil)))
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
 	return s.apply(label, entries)
 }
 
-// scanTar reads the headers of a tar stream (not necessarily to its end).
-func scanTar(r io.Reader) ([]tarEntry, error) {
+// scanTar reads the headers of a tar stream (not necessarily to its end),
+// passing each to check first.
+func scanTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
 	var out []tarEntry
 	tr := tar.NewReader(r)
 	for {
@@ -138,9 +141,23 @@ func scanTar(r io.Reader) ([]tarEntry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("not a valid tar: %w", err)
 		}
+		if err := check(h); err != nil {
+			return nil, err
+		}
 		if e, ok := newTarEntry(h); ok {
 			out = append(out, e)
 		}
+	}
+}
+
+// meterHeaders charges each header to the tar budget m (base layers: they
+// may hold whiteouts and the like, so only the budget applies).
+func meterHeaders(m *budget.Tar) func(*tar.Header) error {
+	return func(h *tar.Header) error {
+		if err := m.Header(h); err != nil {
+			return fmt.Errorf("entry %.256q: %w", h.Name, err)
+		}
+		return nil
 	}
 }
 

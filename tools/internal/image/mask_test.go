@@ -37,6 +37,19 @@ type baseLayer struct {
 // assemble would refuse to make (a masking base) and media types it never
 // writes (zstd).
 func writeBase(t testing.TB, dir string, layers []baseLayer) (string, []string) {
+	return writeBaseWith(t, dir, layers, baseEdits{})
+}
+
+// baseEdits change a synthetic base on its way to disk, for bases that lie
+// (the edited documents are hashed as written, so only what is edited is
+// wrong).
+type baseEdits struct {
+	config  func(cfg map[string]any)           // the config object, before encoding
+	rawJSON func(kind string, b []byte) []byte // "config", "manifest", "index.json" bytes
+	diffIDs func(ids []string)
+}
+
+func writeBaseWith(t testing.TB, dir string, layers []baseLayer, edit baseEdits) (string, []string) {
 	t.Helper()
 	blobs := filepath.Join(dir, "blobs", "sha256")
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
@@ -48,6 +61,12 @@ func writeBase(t testing.TB, dir string, layers []baseLayer) (string, []string) 
 			t.Fatal(err)
 		}
 		return d
+	}
+	raw := func(kind string, b []byte) []byte {
+		if edit.rawJSON != nil {
+			return edit.rawJSON(kind, b)
+		}
+		return b
 	}
 	var descs []image.Descriptor
 	var diffIDs, digests []string
@@ -74,12 +93,22 @@ func writeBase(t testing.TB, dir string, layers []baseLayer) (string, []string) 
 		descs = append(descs, image.Descriptor{MediaType: mt, Digest: d, Size: int64(len(blob))})
 		diffIDs = append(diffIDs, digestOf(raw))
 	}
-	cfg, _ := json.Marshal(map[string]any{"architecture": "amd64", "os": "linux", "config": map[string]any{},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs}})
+	if edit.diffIDs != nil {
+		edit.diffIDs(diffIDs)
+	}
+	cfgObj := map[string]any{"architecture": "amd64", "os": "linux", "config": map[string]any{},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs}}
+	if edit.config != nil {
+		edit.config(cfgObj)
+	}
+	cfg, _ := json.Marshal(cfgObj)
+	cfg = raw("config", cfg)
 	cd := image.Descriptor{MediaType: image.MediaTypeOCIConfig, Digest: put(cfg), Size: int64(len(cfg))}
 	m, _ := json.Marshal(image.Manifest{SchemaVersion: 2, MediaType: image.MediaTypeOCIManifest, Config: cd, Layers: descs})
+	m = raw("manifest", m)
 	md := image.Descriptor{MediaType: image.MediaTypeOCIManifest, Digest: put(m), Size: int64(len(m))}
 	idx, _ := json.Marshal(image.Index{SchemaVersion: 2, Manifests: []image.Descriptor{md}})
+	idx = raw("index.json", idx)
 	os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644)
 	os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
 	return dir, digests
@@ -117,11 +146,14 @@ func TestMasking(t *testing.T) {
 			add:  [][]tarFile{{{name: "usr/share/doc/x", body: "x"}, {name: "lib/x86_64-linux-gnu/libc.so.6", body: "new"}}},
 			want: &wantMask{"add 1", "lib/x86_64-linux-gnu/libc.so.6", "lib", "usr/lib", "base 1"},
 		},
+		// Added layers may hold neither absolute names nor whiteouts
+		// (layer.InputChecker); base layers may, and are stacked the same
+		// way.
 		{
 			name: "names with ./ and a leading slash",
-			base: []baseLayer{{files: []tarFile{{name: "./lib", link: "usr/lib"}}}},
-			add:  [][]tarFile{{{name: "/lib/x86_64-linux-gnu/"}}},
-			want: &wantMask{"add 1", "lib/x86_64-linux-gnu", "lib", "usr/lib", "base 1"},
+			base: []baseLayer{{files: []tarFile{{name: "./lib", link: "usr/lib"}}}, {files: []tarFile{{name: "/lib/x86_64-linux-gnu/"}}}},
+			add:  [][]tarFile{{{name: "app/"}}},
+			want: &wantMask{"base 2", "lib/x86_64-linux-gnu", "lib", "usr/lib", "base 1"},
 		},
 		{
 			name: "merged-usr layer on a merged-usr base",
@@ -145,8 +177,8 @@ func TestMasking(t *testing.T) {
 		},
 		{
 			name: "whiteout and directory in one layer",
-			base: []baseLayer{{files: usrMerged}},
-			add:  [][]tarFile{{{name: "lib/"}, {name: "lib/x", body: "x"}, {name: ".wh.lib"}}},
+			base: []baseLayer{{files: usrMerged}, {files: []tarFile{{name: "lib/"}, {name: "lib/x", body: "x"}, {name: ".wh.lib"}}}},
+			add:  [][]tarFile{{{name: "lib/y", body: "y"}}},
 		},
 		{
 			name: "opaque directory removes a nested symlink",
@@ -158,11 +190,9 @@ func TestMasking(t *testing.T) {
 		},
 		{
 			name: "opaque marker spares its own layer",
-			add: [][]tarFile{
-				{{name: "lib", link: "usr/lib"}, {name: ".wh..wh..opq"}},
-				{{name: "lib/x", body: "x"}},
-			},
-			want: &wantMask{"add 2", "lib/x", "lib", "usr/lib", "add 1"},
+			base: []baseLayer{{files: []tarFile{{name: "lib", link: "usr/lib"}, {name: ".wh..wh..opq"}}}},
+			add:  [][]tarFile{{{name: "lib/x", body: "x"}}},
+			want: &wantMask{"add 1", "lib/x", "lib", "usr/lib", "base 1"},
 		},
 		{
 			name: "symlink in layer 1 masked by layer 3",
@@ -189,9 +219,9 @@ func TestMasking(t *testing.T) {
 		},
 		{
 			name: "whiteout marker below a symlink",
-			base: []baseLayer{{files: usrMerged}},
-			add:  [][]tarFile{{{name: "lib/.wh.libc.so.6"}}},
-			want: &wantMask{"add 1", "lib/libc.so.6", "lib", "usr/lib", "base 1"},
+			base: []baseLayer{{files: usrMerged}, {files: []tarFile{{name: "lib/.wh.libc.so.6"}}}},
+			add:  [][]tarFile{{{name: "app/"}}},
+			want: &wantMask{"base 2", "lib/libc.so.6", "lib", "usr/lib", "base 1"},
 		},
 		{
 			name: "masking inside the base",

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/rules-odp/rules_odp/tools/internal/launchpolicy"
 )
 
 // HistoryCreatedBy is the created_by text of the history entry added for
@@ -36,12 +38,17 @@ func marshal(v any) ([]byte, error) {
 // configInput is what the final config is made of.
 type configInput struct {
 	base       []byte // raw base config, nil for scratch
+	baseLayout string // where it comes from, for errors
 	baseLayers int    // number of layers of the base manifest
 	platform   Platform
 	override   *ConfigOverride
 	policy     map[string]string // launch-policy labels, added last
-	created    string
-	diffIDs    []string // of the added layers
+	// replacePolicy drops every launch-policy label of the base first: a
+	// declared policy replaces the base's (an absent label is the
+	// launcher's default).
+	replacePolicy bool
+	created       string
+	diffIDs       []string // of the added layers
 }
 
 // buildConfig renders the image config. Fields of the base config that we
@@ -56,37 +63,37 @@ func buildConfig(in configInput) ([]byte, *runConfig, error) {
 	var history []json.RawMessage
 	if in.base != nil {
 		if err := json.Unmarshal(in.base, &top); err != nil {
-			return nil, nil, fmt.Errorf("parsing base config: %w", err)
+			return nil, nil, in.baseErrorf("parsing config: %w", err)
 		}
 		if raw, ok := top["config"]; ok && string(raw) != "null" {
 			if err := json.Unmarshal(raw, &cfgObj); err != nil {
-				return nil, nil, fmt.Errorf("parsing base config's config object: %w", err)
+				return nil, nil, in.baseErrorf("parsing config's config object: %w", err)
 			}
 			if err := json.Unmarshal(raw, &rc); err != nil {
-				return nil, nil, fmt.Errorf("parsing base config's config object: %w", err)
+				return nil, nil, in.baseErrorf("parsing config's config object: %w", err)
 			}
 		}
 		raw, ok := top["rootfs"]
 		if !ok {
-			return nil, nil, fmt.Errorf("base config has no rootfs")
+			return nil, nil, in.baseErrorf("config has no rootfs")
 		}
 		if err := json.Unmarshal(raw, &base); err != nil {
-			return nil, nil, fmt.Errorf("parsing base config's rootfs: %w", err)
+			return nil, nil, in.baseErrorf("parsing config's rootfs: %w", err)
 		}
 		if base.Type != "layers" {
-			return nil, nil, fmt.Errorf("base config's rootfs.type is %q, want \"layers\"", base.Type)
+			return nil, nil, in.baseErrorf("config's rootfs.type is %q, want \"layers\"", base.Type)
 		}
 		if len(base.DiffIDs) != in.baseLayers {
-			return nil, nil, fmt.Errorf("base config lists %d diff_ids but its manifest has %d layers", len(base.DiffIDs), in.baseLayers)
+			return nil, nil, in.baseErrorf("config lists %d diff_ids but its manifest has %d layers", len(base.DiffIDs), in.baseLayers)
 		}
 		for _, d := range base.DiffIDs {
 			if err := CheckDigest(d); err != nil {
-				return nil, nil, fmt.Errorf("base config's diff_ids: %w", err)
+				return nil, nil, in.baseErrorf("config's diff_ids: %w", err)
 			}
 		}
 		if raw, ok := top["history"]; ok && string(raw) != "null" {
 			if err := json.Unmarshal(raw, &history); err != nil {
-				return nil, nil, fmt.Errorf("parsing base config's history: %w", err)
+				return nil, nil, in.baseErrorf("parsing config's history: %w", err)
 			}
 		}
 	} else {
@@ -101,8 +108,20 @@ func buildConfig(in configInput) ([]byte, *runConfig, error) {
 		}
 	}
 
+	if in.replacePolicy {
+		for k := range rc.Labels {
+			if launchpolicy.IsPolicyLabel(k) {
+				delete(rc.Labels, k)
+			}
+		}
+	}
 	if err := rc.apply(in.override); err != nil {
-		return nil, nil, err
+		return nil, nil, in.baseErrorf("%w", err)
+	}
+	// What CONFIG.json set was checked when it was parsed: a value refused
+	// here came from the base.
+	if err := checkRunConfig(&rc); err != nil {
+		return nil, nil, in.baseErrorf("config: %w; set the field in CONFIG.json to replace it", err)
 	}
 	for k, v := range in.policy {
 		if rc.Labels == nil {
@@ -163,4 +182,21 @@ func buildConfig(in configInput) ([]byte, *runConfig, error) {
 		return nil, nil, err
 	}
 	return out, &rc, nil
+}
+
+// configDiffIDs returns rootfs.diff_ids of a config that buildConfig has
+// already accepted (one well-formed digest per layer).
+func configDiffIDs(raw []byte) ([]string, error) {
+	var c struct {
+		RootFS rootFS `json:"rootfs"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("parsing config: %w", err)
+	}
+	return c.RootFS.DiffIDs, nil
+}
+
+// baseErrorf is an error about the base config, naming the base.
+func (in *configInput) baseErrorf(format string, a ...any) error {
+	return fmt.Errorf("base %q: "+format, append([]any{in.baseLayout}, a...)...)
 }

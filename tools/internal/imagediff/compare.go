@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 	"golang.org/x/sync/errgroup"
 )
@@ -63,6 +64,8 @@ type comparison struct {
 	a, b     *Image
 	semantic bool
 	out      []Difference
+	// run bounds the tar headers of every layer read, on both sides.
+	run budget.Run
 }
 
 func (c *comparison) index() error {
@@ -261,7 +264,7 @@ func (c *comparison) list(ctx context.Context, img *Image, which string, n int, 
 		return nil, fmt.Errorf("%s (%s): layer %d: %w", which, img.Name, n, err)
 	}
 	defer rc.Close()
-	es, err := listBlob(ctxReader{ctx, rc}, d.MediaType, d.Digest, diffID)
+	es, err := listBlob(ctxReader{ctx, rc}, d.MediaType, d.Digest, diffID, &c.run)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): layer %d (%s): %w", which, img.Name, n, d.Digest, err)
 	}

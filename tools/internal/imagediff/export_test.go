@@ -3,6 +3,7 @@ package imagediff
 import (
 	"bytes"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 )
 
@@ -11,7 +12,7 @@ import (
 // ListTar lists an uncompressed tar and returns its entries' one-line
 // summaries.
 func ListTar(b []byte) ([]string, error) {
-	es, err := listTar(bytes.NewReader(b))
+	es, err := listTar(bytes.NewReader(b), budget.NewTar(nil))
 	if err != nil {
 		return nil, err
 	}
@@ -24,11 +25,11 @@ func ListTar(b []byte) ([]string, error) {
 
 // DiffTars compares two uncompressed tars as layer 1 of two images.
 func DiffTars(a, b []byte, semantic bool) ([]Difference, error) {
-	ea, err := listTar(bytes.NewReader(a))
+	ea, err := listTar(bytes.NewReader(a), budget.NewTar(nil))
 	if err != nil {
 		return nil, err
 	}
-	eb, err := listTar(bytes.NewReader(b))
+	eb, err := listTar(bytes.NewReader(b), budget.NewTar(nil))
 	if err != nil {
 		return nil, err
 	}

@@ -15,12 +15,9 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 )
-
-// MaxEntries bounds the entries of one layer we hold in memory: a small
-// compressed blob can expand into millions of empty tar headers.
-const MaxEntries = 1 << 20
 
 // entry is one tar entry as a runtime would apply it. Package layer's
 // Listed has no extended attributes, device numbers or owner names, which
@@ -54,9 +51,12 @@ func cleanPath(name string) string {
 // entries. rc verifies the blob's digest at EOF, so the blob is always
 // read to its end; for compressed layers the uncompressed stream is
 // hashed and checked against diffID. Regular files are hashed, never
-// held in memory.
-func listBlob(rc io.Reader, mediaType, digest, diffID string) ([]entry, error) {
-	br := bufio.NewReaderSize(rc, 1<<20)
+// held in memory. The headers are charged to run's budget, the
+// decompression to the budget's ratio (a small blob must not expand
+// into hours of hashing).
+func listBlob(rc io.Reader, mediaType, digest, diffID string, run *budget.Run) ([]entry, error) {
+	var exp budget.Expansion
+	br := bufio.NewReaderSize(exp.Compressed(rc), 1<<20)
 	var u io.Reader
 	var closeU func()
 	compressed := true
@@ -90,9 +90,9 @@ func listBlob(rc io.Reader, mediaType, digest, diffID string) ([]entry, error) {
 	var dh hash.Hash
 	if compressed {
 		dh = sha256.New()
-		u = io.TeeReader(u, dh)
+		u = exp.Expanded(io.TeeReader(u, dh))
 	}
-	entries, err := listTar(u)
+	entries, err := listTar(u, budget.NewTar(run))
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +112,9 @@ func listBlob(rc io.Reader, mediaType, digest, diffID string) ([]entry, error) {
 	return entries, nil
 }
 
-// listTar lists an uncompressed tar stream up to its end marker.
-func listTar(r io.Reader) ([]entry, error) {
+// listTar lists an uncompressed tar stream up to its end marker, charging
+// each header to meter.
+func listTar(r io.Reader, meter *budget.Tar) ([]entry, error) {
 	tr := tar.NewReader(r)
 	var out []entry
 	sum := sha256.New()
@@ -125,13 +126,13 @@ func listTar(r io.Reader) ([]entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading tar entry %d: %w", len(out)+1, err)
 		}
+		if err := meter.Header(h); err != nil {
+			return nil, fmt.Errorf("tar entry %d (%.256q): %w", len(out)+1, h.Name, err)
+		}
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			// PAX global headers describe the archive, not a file; runtimes
 			// skip them. A change in one shows as a digest difference.
 			continue
-		}
-		if len(out) == MaxEntries {
-			return nil, fmt.Errorf("layer has more than %d entries", MaxEntries)
 		}
 		if isSparse(h) {
 			// A few bytes of sparse map can declare terabytes of holes,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // parseManifest checks a manifest from a registry as strictly as package
@@ -13,7 +14,7 @@ import (
 // sha256 and well formed.
 func parseManifest(b []byte) (*image.Manifest, error) {
 	var m image.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := strictjson.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	if m.SchemaVersion != 2 {

@@ -12,7 +12,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/registry"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // openRemote reads an image from a registry. go-containerregistry checks
@@ -23,10 +26,15 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 	if err := checkRegistryHost(ref); err != nil {
 		return nil, err
 	}
-	r, err := name.ParseReference(ref, name.StrictValidation)
+	nopts := []name.Option{name.StrictValidation}
+	if opts.Insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nopts...)
 	if err != nil {
 		return nil, fmt.Errorf("registry reference %q: %w", ref, err)
 	}
+	tr := registry.NewTransport(r.Context().Registry, registry.TransportOptions{Timeout: opts.Timeout, Insecure: opts.Insecure})
 	keychain := opts.Keychain
 	if keychain == nil {
 		keychain = authn.NewMultiKeychain()
@@ -36,6 +44,7 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 			remote.WithContext(ctx),
 			remote.WithAuthFromKeychain(keychain),
 			remote.WithUserAgent("rules_odp"),
+			remote.WithTransport(tr),
 		}
 	}
 	ropts := optsFor(ctx)
@@ -67,6 +76,9 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 		}
 		d = image.Descriptor{MediaType: string(mt), Digest: digestOf(raw), Size: int64(len(raw))}
 	}
+	if len(raw) > budget.ImageJSONBytes {
+		return nil, fmt.Errorf("%s: manifest %s: %w", r, d.Digest, &budget.Error{Budget: "bytes of an image JSON document", Limit: budget.ImageJSONBytes, Got: int64(len(raw))})
+	}
 	if got := digestOf(raw); got != d.Digest {
 		return nil, fmt.Errorf("%s: manifest hashes to %s, not %s", r, got, d.Digest)
 	}
@@ -86,8 +98,9 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 		}
 		return &sizedReader{rc: rc, desc: bd, where: repo.String()}, nil
 	}
-	if m.Config.Size > maxJSON {
-		return nil, fmt.Errorf("%s: config %s declares size %d, more than %d", r, m.Config.Digest, m.Config.Size, maxJSON)
+	if m.Config.Size > budget.ImageJSONBytes {
+		return nil, fmt.Errorf("%s: config %s declares size %d: %w", r, m.Config.Digest, m.Config.Size,
+			&budget.Error{Budget: "bytes of an image JSON document", Limit: budget.ImageJSONBytes, Got: m.Config.Size})
 	}
 	rc, err := open(ctx, m.Config)
 	if err != nil {
@@ -97,6 +110,9 @@ func openRemote(ctx context.Context, arg, ref string, opts OpenOptions) (*Image,
 	rc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading config %s: %w", r, m.Config.Digest, err)
+	}
+	if err := strictjson.Check(cfg); err != nil {
+		return nil, fmt.Errorf("%s: parsing config %s: %w", r, m.Config.Digest, err)
 	}
 	if opts.Platform != nil {
 		if err := checkConfigPlatform(cfg, *opts.Platform); err != nil {

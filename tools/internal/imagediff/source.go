@@ -2,16 +2,18 @@ package imagediff
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // RegistryPrefix marks an argument as a registry reference rather than a
@@ -20,10 +22,6 @@ const RegistryPrefix = "registry:"
 
 // LayoutPrefix optionally marks an argument as a layout path.
 const LayoutPrefix = "oci:"
-
-// maxJSON bounds index, manifest and config blobs read into memory, as
-// package image does for layouts.
-const maxJSON = 64 << 20
 
 // Image is one side of a comparison: an image manifest with its config,
 // both verified, and a way to stream its layer blobs.
@@ -53,6 +51,12 @@ type OpenOptions struct {
 	Platform *image.Platform
 	// Keychain supplies registry credentials; nil means anonymous.
 	Keychain authn.Keychain
+	// Timeout is the per-request idle timeout for registries (see
+	// registry.NewTransport); 0 means registry.DefaultTimeout.
+	Timeout time.Duration
+	// Insecure allows plain HTTP to any registry and the hosts it sends
+	// us to (loopback and private registries get it anyway).
+	Insecure bool
 }
 
 // Open opens arg: a registry reference when it starts with
@@ -109,20 +113,12 @@ func OpenLayout(layout string, platform *image.Platform) (*Image, error) {
 }
 
 func readLimited(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	b, err := budget.ReadFile(p, budget.ImageJSONBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxJSON+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", p, err)
-	}
-	if len(b) > maxJSON {
-		return nil, fmt.Errorf("%q is larger than %d bytes", p, maxJSON)
-	}
-	if !json.Valid(b) {
-		return nil, fmt.Errorf("%q is not valid JSON", p)
+	if err := strictjson.Check(b); err != nil {
+		return nil, fmt.Errorf("parsing %q: %w", p, err)
 	}
 	return b, nil
 }
@@ -141,8 +137,8 @@ func checkLayoutBlob(layout string, d image.Descriptor) error {
 		}
 		return fmt.Errorf("OCI layout %q: layer blob %s: %w", layout, d.Digest, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("OCI layout %q: layer blob %s at %q is not a regular file", layout, d.Digest, p)
+	if err := budget.CheckRegular(p, fi); err != nil {
+		return fmt.Errorf("OCI layout %q: layer blob %s: %w", layout, d.Digest, err)
 	}
 	if fi.Size() != d.Size {
 		return fmt.Errorf("OCI layout %q: %w", layout, &image.CorruptBlobError{Path: p, Digest: d.Digest, Size: d.Size, GotSz: fi.Size()})

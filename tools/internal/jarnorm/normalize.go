@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 const (
@@ -21,10 +21,7 @@ const (
 	// bytes of every rewritten deflated entry.
 	deflateLevel = 9
 	// maxNesting bounds jars inside jars inside jars.
-	maxNesting = 4
-	// maxInMemory bounds an entry that must be held in memory to be
-	// rewritten (the manifest, a nested jar, a recompressed entry).
-	maxInMemory = 1 << 30
+	maxNesting = budget.JarNesting
 
 	zipVersion20 = 20
 	flagUTF8     = 0x800
@@ -33,7 +30,7 @@ const (
 // NormalizeFile normalises the jar at in and writes the result atomically
 // to out.
 func NormalizeFile(out, in string, opts Options) error {
-	f, err := os.Open(in)
+	f, err := budget.Open(in)
 	if err != nil {
 		return err
 	}
@@ -58,18 +55,30 @@ func Normalize(w io.Writer, r io.ReaderAt, size int64, opts Options) error {
 		return err
 	}
 	n := &normalizer{opts: opts, date: date, time: tim}
+	// Everything inflated, at every nesting level, counts against the
+	// size of the jar given.
+	n.exp.AddCompressed(size)
 	return n.jar(w, r, size, 0)
 }
 
 type normalizer struct {
 	opts       Options
 	date, time uint16
+	// The budget (package budget): bytes inflated over the whole jar,
+	// entries of all nested jars, bytes held in memory for rewriting.
+	exp     budget.Expansion
+	entries int64
+	held    int64
 }
 
 func (n *normalizer) jar(w io.Writer, r io.ReaderAt, size int64, depth int) error {
 	files, err := readArchive(r, size)
 	if err != nil {
 		return err
+	}
+	n.entries += int64(len(files))
+	if n.entries > budget.JarEntries {
+		return &budget.Error{Budget: "entries of a jar and its nested jars", Limit: budget.JarEntries, Got: n.entries}
 	}
 	sortEntries(files)
 	signed := isSigned(files)
@@ -123,7 +132,7 @@ func isNestedJar(name string) bool { return strings.HasSuffix(strings.ToLower(na
 
 func (n *normalizer) entry(zw *zip.Writer, f *zip.File, signed bool, depth int) error {
 	if strings.HasSuffix(f.Name, "/") {
-		if _, err := verify(f, false); err != nil {
+		if _, err := verify(f, false, &n.exp); err != nil {
 			return err
 		}
 		_, err := zw.CreateRaw(n.header(f.Name, zip.Store, 0, 0, 0))
@@ -135,10 +144,19 @@ func (n *normalizer) entry(zw *zip.Writer, f *zip.File, signed bool, depth int) 
 	if !rewrite {
 		return n.copyRaw(zw, f)
 	}
-	if f.UncompressedSize64 > maxInMemory {
-		return fmt.Errorf("entry %q is %d bytes; entries to rewrite may hold at most %d", f.Name, f.UncompressedSize64, maxInMemory)
+	if isManifest(f.Name) && !signed && f.UncompressedSize64 > budget.JarManifestBytes {
+		return fmt.Errorf("entry %q: %w", f.Name, &budget.Error{Budget: "bytes of a jar manifest", Limit: budget.JarManifestBytes, Got: int64(f.UncompressedSize64)})
 	}
-	content, err := verify(f, true)
+	// The content and its rewritten copy are held in memory until the
+	// entry is written, on top of what the enclosing jars hold.
+	hold := 2 * int64(f.UncompressedSize64)
+	if n.held+hold > budget.JarHeldBytes {
+		return fmt.Errorf("entry %q (%d bytes) must be held in memory to be rewritten, with %d bytes held already: %w", f.Name, f.UncompressedSize64, n.held,
+			&budget.Error{Budget: "bytes of jar entries held in memory to be rewritten", Limit: budget.JarHeldBytes, Got: n.held + hold})
+	}
+	n.held += hold
+	defer func() { n.held -= hold }()
+	content, err := verify(f, true, &n.exp)
 	if err != nil {
 		return err
 	}
@@ -162,7 +180,7 @@ func (n *normalizer) entry(zw *zip.Writer, f *zip.File, signed bool, depth int) 
 
 // copyRaw copies the entry's compressed bytes once they were checked.
 func (n *normalizer) copyRaw(zw *zip.Writer, f *zip.File) error {
-	if _, err := verify(f, false); err != nil {
+	if _, err := verify(f, false, &n.exp); err != nil {
 		return err
 	}
 	raw, err := f.OpenRaw()

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 const (
@@ -296,8 +298,9 @@ func checkEnd(r io.ReaderAt, size int64, entries int) (int64, error) {
 }
 
 // verify decompresses f fully and checks its content against the central
-// directory; with keep it also returns the content.
-func verify(f *zip.File, keep bool) ([]byte, error) {
+// directory; with keep it also returns the content. What it inflates is
+// charged to exp.
+func verify(f *zip.File, keep bool, exp *budget.Expansion) ([]byte, error) {
 	raw, err := f.OpenRaw()
 	if err != nil {
 		return nil, err
@@ -317,7 +320,7 @@ func verify(f *zip.File, keep bool) ([]byte, error) {
 		br = bufio.NewReader(counted)
 		fr := flate.NewReader(br)
 		defer fr.Close()
-		content = fr
+		content = exp.Expanded(fr)
 	}
 	h := crc32.NewIEEE()
 	var w io.Writer = h

@@ -1,10 +1,11 @@
 package launchpolicy
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // ValidateConfig checks an OCI image config (the JSON blob) as a
@@ -19,13 +20,27 @@ func ValidateConfig(rawConfig []byte) error {
 			Labels     map[string]string `json:"Labels"`
 		} `json:"config"`
 	}
-	if err := json.Unmarshal(rawConfig, &c); err != nil {
+	if err := strictjson.Unmarshal(rawConfig, &c); err != nil {
 		return fmt.Errorf("parsing image config: %w", err)
 	}
 	var v validator
 	v.labels(c.Config.Labels)
 	v.args(c.Config.Entrypoint, c.Config.Cmd, c.Config.Labels, true)
 	return v.err()
+}
+
+// ConfigRisks returns the risky launch-policy settings (FindRisks) of an
+// OCI image config.
+func ConfigRisks(rawConfig []byte) ([]Finding, error) {
+	var c struct {
+		Config struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if err := strictjson.Unmarshal(rawConfig, &c); err != nil {
+		return nil, fmt.Errorf("parsing image config: %w", err)
+	}
+	return FindRisks(c.Config.Labels), nil
 }
 
 var (

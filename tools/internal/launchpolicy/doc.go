@@ -27,7 +27,8 @@
 //	  "debug_monitoring":         "all",           // none | memoryonly (default) | all
 //	  "allow_mount_destinations": ["/run/data"],   // absolute paths under which tee-mount may mount
 //	  "allow_capabilities":       false,           // operator may add capabilities; default false
-//	  "allow_cgroups":            false            // namespaced cgroup mount; default false
+//	  "allow_cgroups":            false,           // namespaced cgroup mount; default false
+//	  "acknowledge_risks":        ["cmd_override"] // risky settings taken on purpose; not a label
 //	}
 //
 // (The comments above are for the reader; JSON has none.) Each field
@@ -38,6 +39,23 @@
 // them (log_redirect " Always " is trimmed and lower-cased by the launcher)
 // but always rendered canonically ("always"). monitoring_memory_allow cannot
 // be combined with hardened_monitoring or debug_monitoring.
+//
+// An absent label is the launcher's default: GetLaunchPolicy in
+// launcher/spec/launch_policy.go starts from the zero LaunchPolicy and sets
+// a field only when its label is present. odptool image assemble relies on
+// it: a declared policy replaces every launch-policy label of the base image
+// (they are removed, only the policy's are written), so the image carries
+// exactly the policy its build declared.
+//
+// # Risky settings
+//
+// A setting that lets the operator, who is not trusted by the relying party,
+// change what code runs in the attested container is refused unless
+// acknowledge_risks names it (see Risk): "ld_env_override" (an LD_* variable
+// in allow_env_override), "mount_root" (allow_mount_destinations lists "/"),
+// "cmd_override" (allow_cmd_override). An unknown, repeated or unneeded
+// acknowledgement is an error too. The acknowledgement is not rendered as a
+// label; odptool tee policy warns about each risky setting an image carries.
 //
 // # Checks that go beyond the launcher
 //

@@ -9,6 +9,8 @@ import (
 	"path"
 	"reflect"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Policy is a launch policy as written by a workload author. See the
@@ -23,6 +25,9 @@ type Policy struct {
 	AllowMountDestinations []string `json:"allow_mount_destinations,omitempty"`
 	AllowCapabilities      bool     `json:"allow_capabilities,omitempty"`
 	AllowCgroups           bool     `json:"allow_cgroups,omitempty"`
+	// AcknowledgeRisks lists the risky settings (see Risk) the policy
+	// takes on purpose. It is not rendered as a label.
+	AcknowledgeRisks []string `json:"acknowledge_risks,omitempty"`
 }
 
 // jsonFields are the exact field names Parse accepts. encoding/json alone
@@ -42,6 +47,10 @@ var jsonFields = func() map[string]bool {
 // documentation) and checks that the launcher would accept it.
 func Parse(data []byte) (*Policy, error) {
 	if err := checkFields(data); err != nil {
+		return nil, fmt.Errorf("parsing launch policy: %w", err)
+	}
+	// Duplicate keys at any depth, invalid UTF-8, nesting.
+	if err := strictjson.Check(data); err != nil {
 		return nil, fmt.Errorf("parsing launch policy: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -144,6 +153,9 @@ func (p *Policy) Labels() (map[string]string, error) {
 	}
 	v.labels(raw)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkAcknowledged(FindRisks(raw), p.AcknowledgeRisks); err != nil {
 		return nil, err
 	}
 

@@ -34,7 +34,8 @@ func TestParseLabels(t *testing.T) {
 				"debug_monitoring": "ALL",
 				"allow_mount_destinations": ["/run/data/", "/a/../b", "/"],
 				"allow_capabilities": true,
-				"allow_cgroups": true
+				"allow_cgroups": true,
+				"acknowledge_risks": ["cmd_override", "mount_root"]
 			}`,
 			want: map[string]string{
 				p + "allow_env_override":       "B,A,_c9",
@@ -78,7 +79,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown field",
 			json: `{"log_redirct": "always"}`,
-			want: `parsing launch policy: unknown field "log_redirct" (known: allow_env_override, allow_cmd_override, log_redirect, monitoring_memory_allow, hardened_monitoring, debug_monitoring, allow_mount_destinations, allow_capabilities, allow_cgroups)`,
+			want: `parsing launch policy: unknown field "log_redirct" (known: allow_env_override, allow_cmd_override, log_redirect, monitoring_memory_allow, hardened_monitoring, debug_monitoring, allow_mount_destinations, allow_capabilities, allow_cgroups, acknowledge_risks)`,
 		},
 		{name: "field in another case", json: `{"Log_Redirect": "always"}`, want: `parsing launch policy: unknown field "Log_Redirect"`},
 		{name: "duplicate field", json: `{"log_redirect": "never", "log_redirect": "always"}`, want: `parsing launch policy: field "log_redirect" appears twice`},

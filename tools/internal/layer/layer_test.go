@@ -270,6 +270,8 @@ func TestRejects(t *testing.T) {
 		{"short content", []layer.Entry{{Path: "f", Type: layer.TypeFile, Size: 10, Open: content("abc")}}, layer.Options{}, "content is 3 bytes, want 10"},
 		{"long content", []layer.Entry{{Path: "f", Type: layer.TypeFile, Size: 2, Open: content("abc")}}, layer.Options{}, "longer than the declared 2"},
 		{"bad type", []layer.Entry{{Path: "dev/null", Type: 99}}, layer.Options{}, "unsupported entry type"},
+		{"uid beyond USTAR", []layer.Entry{{Path: "d", Type: layer.TypeDir, Mode: 0o755, UID: 1 << 21}}, layer.Options{}, `"d": owner 2097152:0 is beyond 2097151, the largest a USTAR header holds`},
+		{"gid beyond USTAR", []layer.Entry{{Path: "d", Type: layer.TypeDir, Mode: 0o755, GID: 1 << 30}}, layer.Options{}, "is beyond 2097151"},
 		{"negative mtime", []layer.Entry{dir}, layer.Options{MTime: -1}, "out of range"},
 		{"bad level", []layer.Entry{dir}, layer.Options{Compression: layer.Gzip, GzipLevel: 11}, "gzip level 11"},
 	} {

@@ -61,6 +61,12 @@ func plan(entries []Entry, opts Options) ([]Entry, error) {
 	return out, nil
 }
 
+// MaxOwnerID is the largest uid or gid a USTAR header holds (7 octal
+// digits); layers never carry a PAX uid/gid record for a larger one.
+const MaxOwnerID = 1<<21 - 1
+
+const maxUSTARID = MaxOwnerID
+
 func checkEntry(e *Entry) error {
 	switch e.Type {
 	case TypeDir:
@@ -90,6 +96,9 @@ func checkEntry(e *Entry) error {
 	}
 	if e.UID < 0 || e.GID < 0 {
 		return fmt.Errorf("%q: negative owner %d:%d", e.Path, e.UID, e.GID)
+	}
+	if e.UID > maxUSTARID || e.GID > maxUSTARID {
+		return fmt.Errorf("%q: owner %d:%d is beyond %d, the largest a USTAR header holds; a larger one would need a PAX record, which layers never carry (docs/layers.md)", e.Path, e.UID, e.GID, maxUSTARID)
 	}
 	return nil
 }

@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Marshal encodes s with every object's keys sorted, two-space indents,
@@ -68,14 +69,9 @@ func ReadPushRecord(r io.Reader) ([]Pushed, error) {
 		if len(line) == 0 {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
 		var p Pushed
-		if err := dec.Decode(&p); err != nil {
+		if err := strictjson.UnmarshalKnown(line, &p); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("line %d: more than one JSON value", n)
 		}
 		if p.Image == "" || p.Digest == "" {
 			return nil, fmt.Errorf("line %d: want both \"image\" and \"digest\"", n)
@@ -99,7 +95,7 @@ func ReadPushRecord(r io.Reader) ([]Pushed, error) {
 
 // ReadPushRecordFile is ReadPushRecord on a file.
 func ReadPushRecordFile(path string) ([]Pushed, error) {
-	f, err := os.Open(path)
+	f, err := budget.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading push record: %w", err)
 	}
@@ -113,7 +109,7 @@ func ReadPushRecordFile(path string) ([]Pushed, error) {
 
 // HashFile returns the OCI-form digest ("sha256:<hex>") of a file.
 func HashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := budget.Open(path)
 	if err != nil {
 		return "", err
 	}

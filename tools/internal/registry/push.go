@@ -42,7 +42,12 @@ type PushOptions struct {
 	Progress io.Writer
 	// Backoff of retried requests; nil means DefaultBackoff.
 	Backoff *remote.Backoff
-	// Transport for HTTP; nil means go-containerregistry's default.
+	// Timeout is the per-request idle timeout (see NewTransport); 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Transport does the HTTP requests; nil means one with connect and
+	// TLS handshake timeouts. The idle timeout, the host policy and the
+	// check of the blob sizes the registry reports wrap it either way.
 	Transport http.RoundTripper
 }
 
@@ -112,14 +117,17 @@ func Push(ctx context.Context, layout string, opts PushOptions) (*Pushed, error)
 	if keychain == nil {
 		keychain = authn.NewMultiKeychain()
 	}
+	sizes := map[string]int64{img.Manifest.Config.Digest: img.Manifest.Config.Size}
+	for _, l := range img.Manifest.Layers {
+		sizes[l.Digest] = l.Size
+	}
+	tr := &blobHeadCheck{sizes: sizes, inner: NewTransport(repo.Registry, TransportOptions{Timeout: opts.Timeout, Insecure: opts.Insecure, Base: opts.Transport})}
 	ropts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(keychain),
 		remote.WithRetryBackoff(backoff),
 		remote.WithUserAgent("rules_odp"),
-	}
-	if opts.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(opts.Transport))
+		remote.WithTransport(tr),
 	}
 	// Verification and tagging send no progress: the pusher's progress
 	// channel is only drained while the push runs.

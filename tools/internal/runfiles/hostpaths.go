@@ -6,13 +6,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // HostPathError reports a build-machine path found in a layer's content.
@@ -197,12 +197,13 @@ func CheckNoHostPaths(layers []string, forbidden []string) error {
 }
 
 func checkLayer(name string, m *matcher) error {
-	f, err := os.Open(name)
+	f, err := budget.Open(name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
+	var exp budget.Expansion
+	br := bufio.NewReaderSize(exp.Compressed(f), 1<<16)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
@@ -210,9 +211,10 @@ func checkLayer(name string, m *matcher) error {
 			return fmt.Errorf("reading gzip header: %w", err)
 		}
 		defer zr.Close()
-		src = zr
+		src = exp.Expanded(zr)
 	}
 	tr := tar.NewReader(src)
+	meter := budget.NewTar(nil)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -220,6 +222,9 @@ func checkLayer(name string, m *matcher) error {
 		}
 		if err != nil {
 			return fmt.Errorf("reading tar: %w", err)
+		}
+		if err := meter.Header(h); err != nil {
+			return fmt.Errorf("entry %.256q: %w", h.Name, err)
 		}
 		for _, field := range []struct{ what, v string }{{"path", h.Name}, {"link target", h.Linkname}} {
 			if prefix, at := m.find([]byte(field.v), true); at >= 0 {

@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // maxLauncherSize bounds the launcher we read into memory. Bazel's
 // py_binary stubs are ~15 KB; a self-contained zip (--build_python_zip)
 // is not a launcher this splitter supports.
-const maxLauncherSize = 16 << 20
+const maxLauncherSize = budget.LauncherBytes
 
 // Rewrite replaces an exact absolute path prefix in the launcher by its
 // in-image equivalent, e.g. a custom stub template that bakes in
@@ -54,7 +55,7 @@ var pythonBinary = regexp.MustCompile(`(?m)^\s*(PYTHON_BINARY(?:_ACTUAL)?)\s*=\s
 // execroot/output base markers, and an absolute interpreter path while the
 // runfiles carry an interpreter of their own (the image would not use it).
 func readLauncher(src string, rewrites []Rewrite, m *matcher, interpreterRepo string) ([]byte, error) {
-	f, err := os.Open(src)
+	f, err := budget.Open(src)
 	if err != nil {
 		return nil, fmt.Errorf("reading launcher: %w", err)
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
 // maxManifestLine bounds one manifest line: two paths of at most 4096
 // bytes (Linux PATH_MAX, which layer.CheckPath enforces too), escaped.
-const maxManifestLine = 4 * 4096
+const maxManifestLine = budget.ManifestLineBytes
 
 // ParseManifest reads Bazel's runfiles manifest (<binary>.runfiles_manifest
 // or <binary>.runfiles/MANIFEST): one "RPATH SRC" line per runfile, where an

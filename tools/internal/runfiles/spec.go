@@ -6,15 +6,13 @@
 package runfiles
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
+	"github.com/rules-odp/rules_odp/tools/internal/strictjson"
 )
 
 // Kind says how Bazel put a file into the runfiles.
@@ -78,14 +76,9 @@ type Spec struct {
 // errors. Values are checked by Validate (which Plan calls), so that flags
 // may still fill in what the spec leaves out.
 func ParseSpec(data []byte) (*Spec, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var s Spec
-	if err := dec.Decode(&s); err != nil {
+	if err := strictjson.UnmarshalKnown(data, &s); err != nil {
 		return nil, fmt.Errorf("parsing runfiles spec: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("parsing runfiles spec: trailing data after the JSON object")
 	}
 	return &s, nil
 }

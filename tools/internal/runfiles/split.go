@@ -6,9 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 
+	"github.com/rules-odp/rules_odp/tools/internal/budget"
 	"github.com/rules-odp/rules_odp/tools/internal/layer"
 )
 
@@ -188,10 +190,10 @@ func (b *builder) putFile(l Layer, img, src string, st fs.FileInfo) {
 		b.put(l, layer.Entry{Path: img, Type: layer.TypeFile, Mode: mode, Size: int64(len(b.launcher)), Open: bytesOpener(b.launcher)}, linkKey{src: b.launcherAt, mode: mode})
 		return
 	}
-	open := func() (io.ReadCloser, error) { return os.Open(src) }
+	open := func() (io.ReadCloser, error) { return budget.Open(src) }
 	if m := b.scan; !m.empty() {
 		open = func() (io.ReadCloser, error) {
-			f, err := os.Open(src)
+			f, err := budget.Open(src)
 			if err != nil {
 				return nil, err
 			}
@@ -202,8 +204,18 @@ func (b *builder) putFile(l Layer, img, src string, st fs.FileInfo) {
 }
 
 // addTree copies a tree artifact (a directory source) recursively,
-// following symlinks inside it as Bazel's runfiles tree would.
+// following the symlinks inside it that stay inside it, as Bazel's
+// sandbox stages them (budget.Tree): one that leads out of the tree would
+// copy a file of the build machine into the image.
 func (b *builder) addTree(l Layer, img, dir string) error {
+	tree, err := budget.NewTree(dir)
+	if err != nil {
+		return fmt.Errorf("reading tree artifact: %w", err)
+	}
+	return b.walkTree(l, img, dir, "", tree, []string{tree.Real()})
+}
+
+func (b *builder) walkTree(l Layer, img, dir, rel string, tree *budget.Tree, ancestors []string) error {
 	b.put(l, layer.Entry{Path: img, Type: layer.TypeDir, Mode: 0o755}, linkKey{})
 	f, err := os.Open(dir)
 	if err != nil {
@@ -217,23 +229,46 @@ func (b *builder) addTree(l Layer, img, dir string) error {
 	sort.Strings(names)
 	for _, name := range names {
 		src := filepath.Join(dir, name)
+		r := path.Join(rel, name)
 		sub := img + "/" + name
 		if err := layer.CheckPath(sub); err != nil {
 			return fmt.Errorf("tree artifact entry %q: %w", src, err)
 		}
-		st, err := os.Stat(src)
+		lst, err := os.Lstat(src)
+		if err != nil {
+			return fmt.Errorf("reading tree artifact: %w", err)
+		}
+		real := src
+		if lst.Mode()&os.ModeSymlink != 0 {
+			if real, err = tree.Follow(src, r); err != nil {
+				return fmt.Errorf("tree artifact entry: %w", err)
+			}
+		}
+		st, err := os.Stat(real)
 		if err != nil {
 			return fmt.Errorf("reading tree artifact: %w", err)
 		}
 		switch {
 		case st.Mode().IsRegular():
+			// Keyed by its own path, as before links were checked: a link
+			// and its target stay two files (the layer's bytes must not
+			// move).
 			b.putFile(l, sub, src, st)
 		case st.IsDir():
-			if err := b.addTree(l, sub, src); err != nil {
+			resolved, err := filepath.EvalSymlinks(real)
+			if err != nil {
+				return fmt.Errorf("reading tree artifact: %w", err)
+			}
+			for _, a := range ancestors {
+				if a == resolved {
+					return fmt.Errorf("tree artifact entry %q: symlink loop back to %q", src, a)
+				}
+			}
+			if err := b.walkTree(l, sub, src, r, tree, append(ancestors, resolved)); err != nil {
 				return err
 			}
 		default:
-			return fmt.Errorf("tree artifact entry %q is a %v, not a file or directory", src, st.Mode().Type())
+			return fmt.Errorf("tree artifact entry %w", budget.CheckRegular(src, st))
 		}
 	}
 	return nil

@@ -464,6 +464,32 @@ func TestPlanErrors(t *testing.T) {
 			wantErr: `is a p---------, not a file or directory`,
 		},
 		{
+			name: "tree artifact with a symlink out of it",
+			edit: func(t *testing.T, s *runfiles.Spec, dir string) {
+				tree := filepath.Join(dir, "gen", "leaky")
+				mkfile(t, filepath.Join(tree, "ok.txt"), "ok", 0o644)
+				secret := filepath.Join(dir, "id_rsa")
+				mkfile(t, secret, "secret", 0o600)
+				if err := os.Symlink(secret, filepath.Join(tree, "key")); err != nil {
+					t.Fatal(err)
+				}
+				s.Files = append(s.Files, runfiles.File{RPath: "_main/app/leaky", Src: tree})
+			},
+			wantErr: `leaky/key" points to "`,
+		},
+		{
+			name: "fifo in a tree artifact",
+			edit: func(t *testing.T, s *runfiles.Spec, dir string) {
+				tree := filepath.Join(dir, "gen", "piped")
+				mkfile(t, filepath.Join(tree, "ok.txt"), "ok", 0o644)
+				if err := syscall.Mkfifo(filepath.Join(tree, "pipe"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				s.Files = append(s.Files, runfiles.File{RPath: "_main/app/piped", Src: tree})
+			},
+			wantErr: `is a named pipe (FIFO), not a regular file`,
+		},
+		{
 			name: "no interpreter",
 			edit: func(t *testing.T, s *runfiles.Spec, dir string) {
 				// tree.write lists files in map order: drop the interpreter by name.
