@@ -73,7 +73,7 @@ func (v *View) Apply(entries []Entry) error {
 		v.remove(e.Path, true)
 		if e.Data != nil {
 			if v.held += int64(len(e.Data)); v.held > budget.DpkgTotalBytes {
-				return fmt.Errorf("%s: %w", e.Path, &budget.Error{Budget: "bytes of dpkg database files", Limit: budget.DpkgTotalBytes, Got: v.held})
+				return fmt.Errorf("%s: %w", e.Path, &budget.Error{Budget: "bytes of dpkg database files held at once", Limit: budget.DpkgTotalBytes, Got: v.held})
 			}
 			v.put(e.Path, e.Data)
 		}
