@@ -25,6 +25,9 @@ type Lock struct {
 	// Dropped lists the packages left out because the base image has them
 	// (deb lock --exclude-installed); absent when there are none.
 	Dropped []DroppedPackage `json:"dropped,omitempty"`
+	// ImportedFrom names the tool whose lock this one was converted from
+	// (deb import-lock); absent for a lock resolved here.
+	ImportedFrom string `json:"imported_from,omitempty"`
 }
 
 // DroppedPackage is a package of the base image the closure relies on.
