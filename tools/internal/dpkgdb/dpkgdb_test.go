@@ -31,7 +31,7 @@ func TestParseStatus(t *testing.T) {
 		{"bad version", "Package: a1\nVersion: 1 2\nArchitecture: all\n", nil, "not a Debian version"},
 		{"bad architecture", "Package: a1\nVersion: 1\nArchitecture: AMD64\n", nil, "not a Debian architecture"},
 		{"bad source", "Package: a1\nVersion: 1\nArchitecture: all\nSource: x (1) y\n", nil, "Source"},
-		{"bad conffiles", "Package: a1\nVersion: 1\nArchitecture: all\nConffiles:\n etc/x 1234\n", nil, "Conffiles line"},
+		{"bad conffiles", "Package: a1\nVersion: 1\nArchitecture: all\nConffiles:\n etc/x 1234\n", nil, "field Conffiles: line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := dpkgdb.ParseStatus([]byte(tc.in))

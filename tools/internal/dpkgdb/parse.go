@@ -122,7 +122,7 @@ func parseConffiles(v string) ([]string, error) {
 			continue
 		}
 		if len(f) < 2 || !strings.HasPrefix(f[0], "/") {
-			return nil, fmt.Errorf("Conffiles line %q is not \"/PATH MD5\"", line)
+			return nil, fmt.Errorf("field Conffiles: line %q is not \"/PATH MD5\"", line)
 		}
 		if p := cleanRel(f[0]); p != "" {
 			out = append(out, p)

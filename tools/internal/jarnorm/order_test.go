@@ -115,16 +115,6 @@ func classpathWinner(t *testing.T, jar []byte, class string) string {
 	return ""
 }
 
-func moveToFront(names []string, front ...string) []string {
-	out := append([]string(nil), front...)
-	for _, n := range names {
-		if !contains(front, n) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // TestEntryOrderKept: by default the order of every entry, top level and
 // nested, is the input's (but for "META-INF/" and the manifest, which go
 // first), so the class Spring Boot loads is the same before and after.
