@@ -209,8 +209,9 @@ want = set()
 for lock in sys.argv[2:]:
     want |= {(p["name"], p["version"]) for p in json.load(open(lock))["packages"]}
 missing = sorted("%s %s" % w for w in want - have)
+text = json.dumps(doc)
 for n in ("aggregator_application.jar", "libaggregation-jni.so"):
-    if not any(n in x for x in names) and not any(n in json.dumps(p) for p in doc["packages"]):
+    if n not in text:
         missing.append(n)
 print("\n".join(missing))
 PY

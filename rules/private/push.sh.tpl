@@ -56,6 +56,8 @@ if [[ -n "$sign_key" && ! -r "$sign_key" ]]; then
   echo "odp_push {{LABEL}}: --sign-key $sign_key: not a readable file" >&2
   exit 2
 fi
+# The base layouts and locks are inputs of the provenance only.
+[[ -n "$provenance" ]] || extra=()
 "$odptool" image push "${defaults[@]}" "${extra[@]}" "${push_args[@]}" "$layout"
 [[ -n "$sign_key" ]] || exit 0
 signing=(--repository "$repository" --layout "$layout" --key "$sign_key" "${sig_repo[@]}" "${insecure[@]}")

@@ -2,7 +2,7 @@
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
 load("@rules_python//python:defs.bzl", "py_binary", "py_runtime", "py_runtime_pair")
-load("//rules:defs.bzl", "OdpLayerInfo", "OdpPythonLayersInfo", "python_layer", "python_layers")
+load("//rules:defs.bzl", "OdpLayerInfo", "OdpPythonLayersInfo", "odp_image", "odp_python_image", "python_layer", "python_layers")
 
 _INTERPRETER = "python_x86_64-unknown-linux-gnu"
 _PKG = "rules/tests/python_image"
@@ -131,6 +131,21 @@ def _layer_test_impl(ctx):
 
 _layer_test = analysistest.make(_layer_test_impl, attrs = {"want_basename": attr.string()})
 
+def _image_config_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    writes = [a for a in analysistest.target_actions(env) if a.mnemonic == "FileWrite" and a.outputs.to_list()[0].basename.endswith(".config.json")]
+    asserts.equals(env, 1, len(writes), "config writes")
+    asserts.equals(env, ctx.attr.want_config, writes[0].content)
+    assemble = [a for a in analysistest.target_actions(env) if a.mnemonic == "OdpImageAssemble"][0]
+    layers = [a.split("/")[-1] for a in assemble.argv[-len(ctx.attr.want_layers):]]
+    asserts.equals(env, ctx.attr.want_layers, layers)
+    return analysistest.end(env)
+
+_image_config_test = analysistest.make(
+    _image_config_test_impl,
+    attrs = {"want_config": attr.string(), "want_layers": attr.string_list()},
+)
+
 def _failure_test_impl(ctx):
     env = analysistest.begin(ctx)
     asserts.expect_failure(env, ctx.attr.want_message)
@@ -212,6 +227,31 @@ def python_image_test_suite(name):
             want_basename = layer + "_layer.tar",
         )
         tests.append(":default_%s_test" % layer)
+
+    # The macro: the real task_builder's path, extra layers before the app
+    # layer, the config attributes every image macro has.
+    odp_image(name = "py_base", tags = ["manual"])
+    python_layers(name = "extra_python_layers", binary = ":app", tags = ["manual"])
+    python_layer(name = "extra_layer", layers = ":extra_python_layers", layer = "app", tags = ["manual"])
+    odp_python_image(
+        name = "nested_image",
+        binary = ":app",
+        base = ":py_base",
+        directory = "/python/taskbuilder",
+        service = "task_builder",
+        layers = [":extra_layer"],
+        exposed_ports = ["8080"],
+        workdir = "/python/taskbuilder",
+        user = "65532",
+        tags = ["manual"],
+    )
+    _image_config_test(
+        name = "nested_image_test",
+        target_under_test = ":nested_image",
+        want_config = '{"Entrypoint":["/python/taskbuilder/task_builder"],"ExposedPorts":{"8080/tcp":{}},"User":"65532","WorkingDir":"/python/taskbuilder"}',
+        want_layers = ["interpreter_layer.tar", "packages_layer.tar", "app_layer.tar", "app_layer.tar"],
+    )
+    tests.append(":nested_image_test")
 
     # Bad attribute values fail at analysis, naming the attribute.
     for case, kwargs, message in [

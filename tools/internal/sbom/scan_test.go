@@ -52,7 +52,7 @@ func testImage(t testing.TB) (layout, baseLayout string) {
 		file("libaggregation-jni.so", "jni"),
 	)
 	baseLayout = makeImage(t, "", image.KeepAsIs, l1)
-	layout = makeImage(t, baseLayout, image.Gzip, l2)
+	layout = rawImage(t, baseLayout, true, l2)
 	return layout, baseLayout
 }
 
@@ -282,7 +282,7 @@ func TestOpaqueWhiteout(t *testing.T) {
 	dir := t.TempDir()
 	l1 := writeTar(t, dir, "1.tar", file("site/a-1.dist-info/METADATA", "Name: a\nVersion: 1\n"), file("site/lib.so", "x"))
 	l2 := writeTar(t, dir, "2.tar", file("site/.wh..wh..opq", ""), file("site/b-2.dist-info/METADATA", "Name: b\nVersion: 2\n"))
-	layout := makeImage(t, "", image.KeepAsIs, l1, l2)
+	layout := rawImage(t, "", false, l1, l2)
 	inv, err := sbom.Scan(layout, sbom.Options{})
 	if err != nil {
 		t.Fatal(err)
