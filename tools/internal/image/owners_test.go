@@ -267,3 +267,11 @@ func TestInstalledPackages(t *testing.T) {
 		t.Errorf("wrong platform: %v", err)
 	}
 }
+
+func TestAddedLayerBrokenRecords(t *testing.T) {
+	p := writeTar(t, filepath.Join(t.TempDir(), "l.tar"), []tarFile{{name: "var/lib/dpkg/status.d/x1", body: "Package: x1\nVersion: 1\n"}})
+	_, err := image.Assemble(image.AssembleOptions{Out: filepath.Join(t.TempDir(), "out"), Layers: []string{p}})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("layer %q: reading its dpkg records: var/lib/dpkg/status.d/x1: paragraph 1 (x1): Architecture", p)) {
+		t.Errorf("Assemble = %v, want the layer's broken record refused", err)
+	}
+}
