@@ -198,3 +198,18 @@ func TestTreeLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestKept(t *testing.T) {
+	var k budget.Kept
+	if err := k.Keep(budget.DpkgFileBytes + 1); err == nil || !strings.Contains(err.Error(), "bytes of one dpkg database file") {
+		t.Errorf("one file over the budget: %v", err)
+	}
+	var err error
+	for i := 0; err == nil && i <= budget.DpkgTotalBytes/budget.DpkgFileBytes; i++ {
+		err = k.Keep(budget.DpkgFileBytes)
+	}
+	var be *budget.Error
+	if !errors.As(err, &be) || be.Limit != budget.DpkgTotalBytes {
+		t.Errorf("files over the total: %v", err)
+	}
+}

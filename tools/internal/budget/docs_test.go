@@ -54,6 +54,8 @@ func TestDocsListEveryBudget(t *testing.T) {
 		"DebEntries":        count(budget.DebEntries),
 		"DebFileBytes":      bytes(budget.DebFileBytes),
 		"DebTotalSize":      bytes(budget.DebTotalSize),
+		"DpkgFileBytes":     bytes(budget.DpkgFileBytes),
+		"DpkgTotalBytes":    bytes(budget.DpkgTotalBytes),
 		"ManifestLineBytes": bytes(budget.ManifestLineBytes),
 		"LauncherBytes":     bytes(budget.LauncherBytes),
 	} {

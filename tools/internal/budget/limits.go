@@ -78,6 +78,18 @@ const (
 	DebTotalSize = 8 << 30
 )
 
+// The dpkg database of an image (var/lib/dpkg: the status file, status.d
+// records, md5sums and file lists), read from base layers for the
+// ownership checks of image assemble and for deb lock --exclude-installed.
+const (
+	// DpkgFileBytes bounds one file of the database (a status file of a
+	// full Debian system is a few MiB).
+	DpkgFileBytes = 64 << 20
+	// DpkgTotalBytes bounds the database files held at once, over all
+	// the layers of one image.
+	DpkgTotalBytes = 256 << 20
+)
+
 // Runfiles (odptool layer runfiles).
 const (
 	// ManifestLineBytes bounds one line of a runfiles manifest: two paths

@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
 	"github.com/rules-odp/rules_odp/tools/internal/debresolve"
+	"github.com/rules-odp/rules_odp/tools/internal/image"
 )
 
 func init() {
@@ -25,7 +27,15 @@ filename, sha256, size and resolved depends of every package) to --out.
 Indexes are files (plain, .gz or .xz) or http(s) URLs given with --index,
 or built from --mirror BASE, --dist and --component as
 BASE/dists/DIST/COMPONENT/binary-ARCH/Packages.xz. Nothing is written if
-a dependency cannot be satisfied. See docs/deb-lock.md.`,
+a dependency cannot be satisfied.
+
+--exclude-installed LAYOUT reads the dpkg database of the OCI image layout
+(the base the layers go on; every layer, whiteouts applied) and takes its
+packages as present in the version it has: they are left out of the lock,
+and a dependency they do not satisfy in that version is an error (a layer
+cannot replace a package of the base). The packages dropped are printed on
+stderr, with the base's version and the one the lock would have taken, and
+listed under "dropped" in the lock. See docs/deb-lock.md.`,
 		Flags: func(fs *flag.FlagSet, env *Env) func(args []string) error {
 			var indexes, dists, components, excludes stringList
 			fs.Var(&indexes, "index", "Packages index: file path or http(s) URL (repeatable)")
@@ -34,6 +44,8 @@ a dependency cannot be satisfied. See docs/deb-lock.md.`,
 			fs.Var(&components, "component", "component under --mirror (repeatable; default main)")
 			arch := fs.String("arch", "amd64", "architecture to resolve for (packages of \"all\" are included)")
 			fs.Var(&excludes, "exclude", "package taken as present already and left out of the lock (repeatable)")
+			var bases stringList
+			fs.Var(&bases, "exclude-installed", "OCI image layout whose installed Debian packages are taken as present in their versions and left out of the lock (repeatable: only packages every layout has count)")
 			out := fs.String("out", "", "lock file to write (required)")
 			return func(args []string) error {
 				if *out == "" {
@@ -64,7 +76,14 @@ a dependency cannot be satisfied. See docs/deb-lock.md.`,
 				if len(sources) == 0 {
 					return usagef(env, "no index given: use --index or --mirror")
 				}
-				return runDebLock(env, *arch, sources, debresolve.Request{Roots: args, Exclude: excludes}, *out)
+				req := debresolve.Request{Roots: args, Exclude: excludes}
+				if len(bases) > 0 {
+					var err error
+					if req.Installed, err = installedPackages(bases, *arch); err != nil {
+						return err
+					}
+				}
+				return runDebLock(env, *arch, sources, req, *out)
 			}
 		},
 	})
@@ -76,11 +95,22 @@ func runDebLock(env *Env, arch string, sources []string, req debresolve.Request,
 	if err != nil {
 		return err
 	}
-	pkgs, err := debresolve.Resolve(ix, req)
+	res, err := debresolve.Solve(ix, req)
 	if err != nil {
 		return err
 	}
-	lock := debresolve.NewLock(arch, req, sources, pkgs)
+	lock := debresolve.NewLock(arch, req, sources, res.Packages)
+	lock.Dropped = debresolve.DroppedPackages(res.Dropped)
+	for _, d := range res.Dropped {
+		took := "the lock would take " + d.IndexVersion
+		switch d.IndexVersion {
+		case "":
+			took = "the indexes have no " + d.Name
+		case d.Version:
+			took = "the version the lock would take"
+		}
+		fmt.Fprintf(env.Stderr, "dropped %s (%s): the base has %s, %s; needed by %s\n", d.Name, d.Arch, d.Version, took, strings.Join(d.RequiredBy, ", "))
+	}
 	if err := atomicfile.Write(out, lock.Encode); err != nil {
 		return err
 	}
@@ -90,4 +120,53 @@ func runDebLock(env *Env, arch string, sources []string, req debresolve.Request,
 	}
 	fmt.Fprintf(env.Stdout, "locked %d packages (%d bytes of .deb files) in %s\n", len(lock.Packages), size, out)
 	return nil
+}
+
+// debPlatforms maps Debian architectures to the OCI platform of an image
+// for them.
+var debPlatforms = map[string]image.Platform{
+	"amd64":    {OS: "linux", Architecture: "amd64"},
+	"arm64":    {OS: "linux", Architecture: "arm64"},
+	"armhf":    {OS: "linux", Architecture: "arm", Variant: "v7"},
+	"armel":    {OS: "linux", Architecture: "arm", Variant: "v5"},
+	"i386":     {OS: "linux", Architecture: "386"},
+	"ppc64el":  {OS: "linux", Architecture: "ppc64le"},
+	"s390x":    {OS: "linux", Architecture: "s390x"},
+	"riscv64":  {OS: "linux", Architecture: "riscv64"},
+	"mips64el": {OS: "linux", Architecture: "mips64le"},
+}
+
+// installedPackages reads the packages of arch (or "all") installed in
+// every one of the layouts.
+func installedPackages(layouts []string, arch string) ([]debresolve.Installed, error) {
+	platform, ok := debPlatforms[arch]
+	if !ok {
+		return nil, fmt.Errorf("--exclude-installed: no OCI platform is known for the Debian architecture %q", arch)
+	}
+	count := map[string]int{}
+	var all []debresolve.Installed
+	for _, l := range layouts {
+		db, err := image.InstalledPackages(l, platform)
+		if err != nil {
+			return nil, fmt.Errorf("--exclude-installed: %w", err)
+		}
+		seen := map[string]bool{}
+		for _, r := range db.Packages {
+			if r.Architecture != arch && r.Architecture != "all" {
+				continue
+			}
+			all = append(all, debresolve.Installed{Name: r.Package, Version: r.Version, Arch: r.Architecture, MultiArch: r.MultiArch, Provides: r.Provides})
+			if !seen[r.Package] {
+				seen[r.Package] = true
+				count[r.Package]++
+			}
+		}
+	}
+	var out []debresolve.Installed
+	for _, in := range all {
+		if count[in.Name] == len(layouts) {
+			out = append(out, in)
+		}
+	}
+	return out, nil
 }

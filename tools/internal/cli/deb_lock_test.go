@@ -1,14 +1,19 @@
 package cli_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rules-odp/rules_odp/tools/internal/cli"
 	"github.com/rules-odp/rules_odp/tools/internal/debresolve"
@@ -167,5 +172,101 @@ func TestDebLockUsage(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
 			}
 		})
+	}
+}
+
+// baseLayout assembles, through the CLI, a scratch image of one layer
+// holding dpkg status records (the shape our repacker and distroless use).
+func baseLayout(t *testing.T, dir string, records map[string]string) string {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	names := make([]string, 0, len(records))
+	for n := range records {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, d := range []string{"var/", "var/lib/", "var/lib/dpkg/", "var/lib/dpkg/status.d/"} {
+		tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755})
+	}
+	for _, n := range names {
+		body := records[n]
+		tw.WriteHeader(&tar.Header{Name: "var/lib/dpkg/status.d/" + n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))})
+		tw.Write([]byte(body))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	layerPath := filepath.Join(dir, "dpkg.tar")
+	if err := os.WriteFile(layerPath, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "base")
+	var stderr bytes.Buffer
+	if err := cli.RunEnv([]string{"image", "assemble", "--out", out, layerPath}, &cli.Env{Stdout: io.Discard, Stderr: &stderr}); err != nil {
+		t.Fatalf("assembling the base: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+func TestDebLockExcludeInstalled(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(debTestdata, "a.Packages"), filepath.Join(debTestdata, "b.Packages")
+	record := func(name, version, arch string) string {
+		return "Package: " + name + "\nStatus: install ok installed\nVersion: " + version + "\nArchitecture: " + arch + "\n"
+	}
+	base := baseLayout(t, dir, map[string]string{
+		"libc":     record("libc", "2.36-8", "amd64"),
+		"libgcc":   record("libgcc", "12.2.0-14", "amd64"),
+		"gcc-base": record("gcc-base", "12.2.0-14", "arm64"), // another architecture: not counted
+	})
+	out := filepath.Join(dir, "lock.json")
+	stdout, stderr, err := runDebLock(t, "--index", a, "--index", b, "--exclude-installed", base, "--out", out, "app-alt", "app-pre")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "locked 5 packages") {
+		t.Errorf("stdout = %q", stdout)
+	}
+	if want := "dropped libc (amd64): the base has 2.36-8, the lock would take 2.36-9; needed by app-pre, beta\n"; stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := debresolve.DecodeLock(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range l.Packages {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "app-alt app-pre beta gamma pre-thing" {
+		t.Errorf("locked %s", got)
+	}
+	want := []debresolve.DroppedPackage{{Name: "libc", Arch: "amd64", BaseVersion: "2.36-8", IndexVersion: "2.36-9", RequiredBy: []string{"app-pre", "beta"}}}
+	if diff := cmp.Diff(want, l.Dropped); diff != "" {
+		t.Errorf("dropped (-want +got):\n%s", diff)
+	}
+
+	// A base too old for a dependency is refused, naming both versions.
+	old := baseLayout(t, filepath.Join(dir, "old"), map[string]string{"libc": record("libc", "2.29", "amd64")})
+	_, _, err = runDebLock(t, "--index", a, "--exclude-installed", old, "--out", out, "app-alt")
+	if err == nil || !strings.Contains(err.Error(), "the base image has libc 2.29, which does not satisfy libc (>= 2.30)") {
+		t.Errorf("too old a base: %v", err)
+	}
+	// Two bases: only what both have counts (libgcc is only in the first).
+	_, stderr, err = runDebLock(t, "--index", a, "--exclude-installed", base, "--exclude-installed", old, "--out", out, "libgcc")
+	if err == nil || !strings.Contains(err.Error(), "the base image has libc 2.36-8, 2.29") {
+		t.Errorf("two bases: %v\n%s", err, stderr)
+	}
+	// Not a layout.
+	if _, _, err := runDebLock(t, "--index", a, "--exclude-installed", dir, "--out", out, "gamma"); err == nil || !strings.Contains(err.Error(), "--exclude-installed") {
+		t.Errorf("not a layout: %v", err)
 	}
 }

@@ -22,6 +22,34 @@ type Lock struct {
 	Exclude  []string        `json:"exclude"`
 	Indexes  []string        `json:"indexes"`
 	Packages []LockedPackage `json:"packages"`
+	// Dropped lists the packages left out because the base image has them
+	// (deb lock --exclude-installed); absent when there are none.
+	Dropped []DroppedPackage `json:"dropped,omitempty"`
+	// ImportedFrom names the tool whose lock this one was converted from
+	// (deb import-lock); absent for a lock resolved here.
+	ImportedFrom string `json:"imported_from,omitempty"`
+}
+
+// DroppedPackage is a package of the base image the closure relies on.
+type DroppedPackage struct {
+	Name string `json:"name"`
+	Arch string `json:"arch"`
+	// BaseVersion is the base's; IndexVersion what the lock would have
+	// taken without the base ("" if the indexes have none).
+	BaseVersion  string `json:"base_version"`
+	IndexVersion string `json:"index_version"`
+	// RequiredBy names the locked packages depending on it, and
+	// "(requested)" if it was asked for, sorted.
+	RequiredBy []string `json:"required_by"`
+}
+
+// DroppedPackages renders Resolution.Dropped for the lock.
+func DroppedPackages(ds []Dropped) []DroppedPackage {
+	var out []DroppedPackage
+	for _, d := range ds {
+		out = append(out, DroppedPackage{Name: d.Name, Arch: d.Arch, BaseVersion: d.Version, IndexVersion: d.IndexVersion, RequiredBy: nonNil(d.RequiredBy)})
+	}
+	return out
 }
 
 // LockedPackage is one package of the closure.

@@ -2,6 +2,8 @@ package debresolve
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +19,44 @@ type Request struct {
 	// any alternative of which names an excluded package, or is provided by
 	// one, counts as satisfied, and excluded packages are never added.
 	Exclude []string
+	// Installed are the packages the base image has, in the version it
+	// has them (its dpkg database): a dependency is satisfied by one only
+	// if that version satisfies it, and none is ever added (a layer of it
+	// would overwrite the base's files). A name listed in several versions
+	// (several bases) must satisfy a dependency in every one. Exclude
+	// takes precedence.
+	Installed []Installed
+}
+
+// Installed is a package of the base image.
+type Installed struct {
+	Name, Version, Arch string
+	// MultiArch and Provides are the fields of its dpkg status record.
+	MultiArch, Provides string
+}
+
+// Resolution is the outcome of Solve.
+type Resolution struct {
+	// Packages is the closure, sorted by name.
+	Packages []Resolved
+	// Dropped are the installed packages the closure relies on instead of
+	// locking them, sorted by name.
+	Dropped []Dropped
+}
+
+// Dropped is an installed package that is requested or satisfies a
+// dependency of the closure, and so is left out of it.
+type Dropped struct {
+	// Name, Version and Arch are as installed.
+	Name, Version, Arch string
+	// IndexVersion is the version the lock would take without
+	// Request.Installed: from the resolution without it when that succeeds
+	// and holds the package, else the highest version in the indexes; ""
+	// if the indexes have none.
+	IndexVersion string
+	// RequiredBy names the packages of the closure whose dependencies it
+	// satisfies, and "(requested)" if it is one of the roots, sorted.
+	RequiredBy []string
 }
 
 // Resolved is a package of the closure.
@@ -60,12 +100,25 @@ func (e *UnsatisfiableError) Error() string {
 // version that satisfies the relation that brought it in (together with
 // the other relations on the same name in that package's dependencies).
 func Resolve(ix *Index, req Request) ([]Resolved, error) {
-	s := &solver{ix: ix, exclude: map[string]bool{}, installed: map[string]*Package{}}
+	res, err := Solve(ix, req)
+	if err != nil {
+		return nil, err
+	}
+	return res.Packages, nil
+}
+
+// Solve is Resolve that also says which installed packages
+// (Request.Installed) were relied on.
+func Solve(ix *Index, req Request) (*Resolution, error) {
+	s := &solver{ix: ix, exclude: map[string]bool{}, installed: map[string]*Package{}, base: map[string][]*Package{}, baseProviders: map[string][]provide{}}
 	for _, name := range req.Exclude {
 		if err := debver.CheckName(name); err != nil {
 			return nil, fmt.Errorf("excluded package: %w", err)
 		}
 		s.exclude[name] = true
+	}
+	if err := s.addBase(req.Installed); err != nil {
+		return nil, err
 	}
 	var roots []*Package
 	for _, name := range req.Roots {
@@ -74,6 +127,10 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 		}
 		if s.exclude[name] {
 			return nil, fmt.Errorf("package %q is both requested and excluded", name)
+		}
+		if b := s.baseSatisfier(debver.OrGroup{{Name: name}}); b != "" {
+			s.use(b, "(requested)")
+			continue
 		}
 		p, err := s.root(name)
 		if err != nil {
@@ -85,6 +142,9 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 		}
 	}
 	if len(roots) == 0 {
+		if len(s.used) > 0 {
+			return nil, fmt.Errorf("every requested package is installed in the base already (%s): nothing to lock", strings.Join(slices.Sorted(maps.Keys(s.used)), ", "))
+		}
 		return nil, fmt.Errorf("no packages requested")
 	}
 	for _, p := range roots {
@@ -96,7 +156,118 @@ func Resolve(ix *Index, req Request) ([]Resolved, error) {
 			return nil, err
 		}
 	}
-	return s.result(), nil
+	res := &Resolution{Packages: s.result()}
+	if len(s.used) == 0 {
+		return res, nil
+	}
+	// What the lock would hold without the base.
+	without := map[string]string{}
+	if plain, err := Resolve(ix, Request{Roots: req.Roots, Exclude: req.Exclude}); err == nil {
+		for _, p := range plain {
+			without[p.Name] = p.Version
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.used)) {
+		idx, ok := without[name]
+		if vs := ix.Versions(name); !ok && len(vs) > 0 {
+			idx = vs[0].Version
+		}
+		by := slices.Sorted(maps.Keys(s.used[name]))
+		for _, b := range s.base[name] {
+			res.Dropped = append(res.Dropped, Dropped{Name: name, Version: b.Version, Arch: b.Arch, IndexVersion: idx, RequiredBy: by})
+		}
+	}
+	return res, nil
+}
+
+// addBase records the installed packages.
+func (s *solver) addBase(installed []Installed) error {
+	for _, in := range installed {
+		if err := debver.CheckName(in.Name); err != nil {
+			return fmt.Errorf("installed package: %w", err)
+		}
+		p := &Package{Name: in.Name, Version: in.Version, Arch: in.Arch, MultiArch: in.MultiArch}
+		wrap := func(err error) error { return fmt.Errorf("installed package %s %s: %w", in.Name, in.Version, err) }
+		var err error
+		if p.Parsed, err = debver.Parse(in.Version); err != nil {
+			return wrap(err)
+		}
+		if in.Provides != "" {
+			if p.Provides, err = debver.ParseProvides(in.Provides); err != nil {
+				return wrap(fmt.Errorf("field Provides: %w", err))
+			}
+		}
+		if slices.ContainsFunc(s.base[p.Name], func(q *Package) bool { return q.Version == p.Version && q.Arch == p.Arch }) {
+			continue
+		}
+		s.base[p.Name] = append(s.base[p.Name], p)
+		for _, r := range p.Provides {
+			s.baseProviders[r.Name] = append(s.baseProviders[r.Name], provide{p, r})
+		}
+	}
+	return nil
+}
+
+// baseSatisfies reports whether the base has the package r names, in
+// versions that all satisfy r.
+func (s *solver) baseSatisfies(r debver.Relation) bool {
+	bs := s.base[r.Name]
+	if len(bs) == 0 {
+		return false
+	}
+	for _, q := range bs {
+		if !s.archOK(q, r) || !r.Satisfies(q.Parsed) {
+			return false
+		}
+	}
+	return true
+}
+
+// baseProvider returns the installed package that provides r, or "".
+func (s *solver) baseProvider(r debver.Relation) string {
+	for _, pr := range s.baseProviders[r.Name] {
+		if s.provides(pr, r) {
+			return pr.pkg.Name
+		}
+	}
+	return ""
+}
+
+// baseSatisfier names the installed package that satisfies g, or "" if
+// g's first satisfied alternative is not the base's (satisfier's order).
+func (s *solver) baseSatisfier(g debver.OrGroup) string {
+	for _, r := range g {
+		switch {
+		case s.exclude[r.Name]:
+			return ""
+		case s.baseSatisfies(r):
+			return r.Name
+		}
+		if q := s.installed[r.Name]; q != nil && s.archOK(q, r) && r.Satisfies(q.Parsed) {
+			return ""
+		}
+		if b := s.baseProvider(r); b != "" {
+			return b
+		}
+		for _, pr := range s.ix.providers[r.Name] {
+			if (s.installed[pr.pkg.Name] == pr.pkg || s.exclude[pr.pkg.Name]) && s.provides(pr, r) {
+				return ""
+			}
+		}
+	}
+	return ""
+}
+
+// use records that the installed package name satisfies a dependency of
+// the package by.
+func (s *solver) use(name, by string) {
+	if s.used == nil {
+		s.used = map[string]map[string]bool{}
+	}
+	if s.used[name] == nil {
+		s.used[name] = map[string]bool{}
+	}
+	s.used[name][by] = true
 }
 
 // maxSteps bounds the work of one resolution. Trying alternatives with
@@ -111,6 +282,12 @@ type solver struct {
 	installed map[string]*Package
 	order     []string // names in the order they were marked, for rollback
 	steps     int
+	// base holds the installed packages of the base image by name, and
+	// baseProviders what they provide; used, the installed packages the
+	// result relies on and the packages relying on them.
+	base          map[string][]*Package
+	baseProviders map[string][]provide
+	used          map[string]map[string]bool
 }
 
 // root finds the package a requested name stands for. Like apt-get, it
@@ -238,7 +415,7 @@ func (s *solver) provides(pr provide, r debver.Relation) bool {
 // satisfy a dependency.
 func (s *solver) satisfied(g debver.OrGroup) bool {
 	for _, r := range g {
-		if s.exclude[r.Name] {
+		if s.exclude[r.Name] || s.baseSatisfies(r) || s.baseProvider(r) != "" {
 			return true
 		}
 		if q := s.installed[r.Name]; q != nil && s.archOK(q, r) && r.Satisfies(q.Parsed) {
@@ -265,7 +442,9 @@ func (s *solver) solutions(p *Package, g debver.OrGroup) []*Package {
 		}
 	}
 	for _, r := range g {
-		if _, chosen := s.installed[r.Name]; !chosen {
+		// An installed package is never offered: its layer would replace
+		// the base's files.
+		if _, chosen := s.installed[r.Name]; !chosen && len(s.base[r.Name]) == 0 {
 			if q := s.bestVersion(p, r); q != nil {
 				add(q)
 			}
@@ -273,7 +452,7 @@ func (s *solver) solutions(p *Package, g debver.OrGroup) []*Package {
 		best := map[string]*Package{}
 		for _, pr := range s.ix.providers[r.Name] {
 			q := pr.pkg
-			if _, chosen := s.installed[q.Name]; chosen || !s.provides(pr, r) {
+			if _, chosen := s.installed[q.Name]; chosen || len(s.base[q.Name]) > 0 || !s.provides(pr, r) {
 				continue
 			}
 			if b := best[q.Name]; b == nil || debver.Compare(q.Parsed, b.Parsed) > 0 {
@@ -354,6 +533,15 @@ func (s *solver) unsatisfiable(chain []string, g debver.OrGroup) *UnsatisfiableE
 }
 
 func (s *solver) explain(r debver.Relation) string {
+	if bs := s.base[r.Name]; len(bs) > 0 {
+		var have []string
+		for _, q := range bs {
+			have = append(have, q.Version)
+		}
+		return fmt.Sprintf("the base image has %s %s, which does not satisfy %s, and a layer cannot replace a package of the base: "+
+			"use a base with a newer %s, or lock without --exclude-installed",
+			r.Name, strings.Join(have, ", "), r, r.Name)
+	}
 	if q := s.installed[r.Name]; q != nil {
 		return fmt.Sprintf("%s %s is already chosen", q.Name, q.Version)
 	}
@@ -380,6 +568,10 @@ func (s *solver) result() []Resolved {
 	for _, p := range s.installed {
 		deps := map[string]bool{}
 		for _, g := range p.groups() {
+			if b := s.baseSatisfier(g); b != "" {
+				s.use(b, p.Name)
+				continue
+			}
 			if name := s.satisfier(g); name != "" && name != p.Name {
 				deps[name] = true
 			}

@@ -304,13 +304,14 @@ func writeLayout(dir string, base *Image, platform Platform, policy *declaredPol
 	// layers are; the stack is checked before anything is named index.json.
 	// One budget bounds the headers of all of them.
 	var run budget.Run
+	var kept budget.Kept
 	var baseDiffIDs []string
 	if base != nil {
 		if baseDiffIDs, err = configDiffIDs(base.RawConfig); err != nil {
 			return nil, fmt.Errorf("base %q: %w", base.Layout, err)
 		}
 	}
-	scan := startBaseScan(base, baseDiffIDs, opts.TrustBaseLayers, &run)
+	scan := startBaseScan(base, baseDiffIDs, opts.TrustBaseLayers, &run, &kept)
 	defer scan.stop()
 
 	var layers []Descriptor
@@ -337,7 +338,7 @@ func writeLayout(dir string, base *Image, platform Platform, policy *declaredPol
 	var diffIDs []string
 	var added [][]tarEntry
 	for _, p := range opts.Layers {
-		l, err := readLayer(p, opts.Compression, dir, &run)
+		l, err := readLayer(p, opts.Compression, dir, &run, &kept)
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +359,7 @@ func writeLayout(dir string, base *Image, platform Platform, policy *declaredPol
 		diffIDs = append(diffIDs, l.diffID)
 		added = append(added, l.entries)
 	}
-	if err := checkMasking(base, scan, opts.Layers, added); err != nil {
+	if err := checkStack(base, scan, opts.Layers, added); err != nil {
 		return nil, err
 	}
 
@@ -397,27 +398,6 @@ func writeLayout(dir string, base *Image, platform Platform, policy *declaredPol
 		return nil, fmt.Errorf("writing oci-layout: %w", err)
 	}
 	return &Result{ManifestDigest: manifestDesc.Digest, ManifestSize: manifestDesc.Size, ConfigDigest: configDesc.Digest}, nil
-}
-
-// checkMasking stacks the base layers and then the added ones and fails
-// if one would hide a symlink of the layers below it.
-func checkMasking(base *Image, scan *baseScan, paths []string, added [][]tarEntry) error {
-	baseEntries, err := scan.wait()
-	if err != nil {
-		return err
-	}
-	var s Stack
-	for i, entries := range baseEntries {
-		if err := s.apply(baseLayerLabel(i, base.Manifest.Layers[i].Digest), entries); err != nil {
-			return fmt.Errorf("base %q: %w", base.Layout, err)
-		}
-	}
-	for i, entries := range added {
-		if err := s.apply(fileLayerLabel(paths[i]), entries); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // hasTEELabel reports labels that mark a Confidential Space workload (or

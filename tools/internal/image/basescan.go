@@ -17,7 +17,8 @@ import (
 	"github.com/rules-odp/rules_odp/tools/internal/budget"
 )
 
-// baseScan reads the headers of every base layer for the masking check, in
+// baseScan reads the headers of every base layer for the masking check
+// (and the content of its dpkg database files for the ownership checks), in
 // parallel with the rest of assemble, and verifies each layer against its
 // descriptor and its diff_id: a compressed blob is decompressed anyway, so
 // its digest and diff_id are checked on the way; an uncompressed one is
@@ -35,7 +36,7 @@ var errScanStopped = errors.New("base layer scan stopped")
 
 // startBaseScan starts reading the layers of img (nil: none); diffIDs are
 // the base config's, one per layer. run bounds the headers of all layers.
-func startBaseScan(img *Image, diffIDs []string, trust bool, run *budget.Run) *baseScan {
+func startBaseScan(img *Image, diffIDs []string, trust bool, run *budget.Run, kept *budget.Kept) *baseScan {
 	s := &baseScan{}
 	if img == nil {
 		return s
@@ -53,7 +54,7 @@ func startBaseScan(img *Image, diffIDs []string, trust bool, run *budget.Run) *b
 				s.errs[i] = errScanStopped
 				return
 			}
-			s.entries[i], s.errs[i] = scanBlob(img.Layout, l, diffIDs[i], trust, &s.stopped, run)
+			s.entries[i], s.errs[i] = scanBlob(img.Layout, l, diffIDs[i], trust, &s.stopped, run, kept)
 			if s.errs[i] != nil {
 				s.errs[i] = fmt.Errorf("base %q: %s: %w", img.Layout, baseLayerLabel(i, l.Digest), s.errs[i])
 			}
@@ -96,13 +97,13 @@ func (e *DiffIDError) Error() string {
 
 // scanBlob reads the headers of a layer blob of layout, decompressing it
 // as its media type says, and then the rest of the blob to verify it.
-func scanBlob(layout string, desc Descriptor, diffID string, trust bool, stopped *atomic.Bool, run *budget.Run) ([]tarEntry, error) {
+func scanBlob(layout string, desc Descriptor, diffID string, trust bool, stopped *atomic.Bool, run *budget.Run, kept *budget.Kept) ([]tarEntry, error) {
 	check := meterHeaders(budget.NewTar(run))
 	if desc.MediaType == MediaTypeLayerTar && diffID != desc.Digest {
 		return nil, &DiffIDError{Digest: desc.Digest, DiffID: diffID}
 	}
 	if desc.MediaType == MediaTypeLayerTar && trust {
-		return seekTar(layout, desc, check)
+		return seekTar(layout, desc, check, kept)
 	}
 	raw, err := OpenBlob(layout, desc)
 	if err != nil {
@@ -110,7 +111,7 @@ func scanBlob(layout string, desc Descriptor, diffID string, trust bool, stopped
 	}
 	defer raw.Close()
 	br := bufio.NewReaderSize(stoppable{raw, stopped}, 1<<20)
-	entries, diff, err := scanLayer(br, desc.MediaType, check)
+	entries, diff, err := scanLayer(br, desc.MediaType, check, kept)
 	// Read what is left so that the digest is checked: a corrupt blob
 	// says so more clearly than the decompressor it upsets.
 	_, drainErr := io.Copy(io.Discard, br)
@@ -147,7 +148,7 @@ func (s stoppable) Read(p []byte) (int, error) {
 
 // seekTar reads the headers of an uncompressed layer; archive/tar seeks
 // over the files' content when its reader is an io.Seeker.
-func seekTar(layout string, desc Descriptor, check func(h *tar.Header) error) ([]tarEntry, error) {
+func seekTar(layout string, desc Descriptor, check func(h *tar.Header) error, kept *budget.Kept) ([]tarEntry, error) {
 	p, err := blobPath(layout, desc.Digest)
 	if err != nil {
 		return nil, err
@@ -157,19 +158,19 @@ func seekTar(layout string, desc Descriptor, check func(h *tar.Header) error) ([
 		return nil, fmt.Errorf("opening blob %s: %w", desc.Digest, err)
 	}
 	defer f.Close()
-	return scanTar(f, check)
+	return scanTar(f, check, kept)
 }
 
 // scanLayer reads the headers of a layer stream of the given media type
 // and, for a compressed one, the rest of the uncompressed stream, whose
 // hash it returns (the diff_id to check). Decompression is bounded by the
 // budget's ratio.
-func scanLayer(r io.Reader, mediaType string, check func(h *tar.Header) error) ([]tarEntry, hash.Hash, error) {
+func scanLayer(r io.Reader, mediaType string, check func(h *tar.Header) error, kept *budget.Kept) ([]tarEntry, hash.Hash, error) {
 	var exp budget.Expansion
 	var u io.Reader
 	switch mediaType {
 	case MediaTypeLayerTar:
-		entries, err := scanTar(r, check)
+		entries, err := scanTar(r, check, kept)
 		return entries, nil, err
 	case MediaTypeLayerGzip, MediaTypeDockerLayerGzip:
 		zr, err := gzip.NewReader(exp.Compressed(r))
@@ -193,7 +194,7 @@ func scanLayer(r io.Reader, mediaType string, check func(h *tar.Header) error) (
 	}
 	diff := sha256.New()
 	u = exp.Expanded(io.TeeReader(u, diff))
-	entries, err := scanTar(u, check)
+	entries, err := scanTar(u, check, kept)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,6 +149,29 @@ func FuzzStack(f *testing.F) {
 			}
 			if me.Entry != me.Symlink && !strings.HasPrefix(me.Entry, me.Symlink+"/") {
 				t.Fatalf("entry %q is not at or below symlink %q", me.Entry, me.Symlink)
+			}
+		}
+	})
+}
+
+// FuzzOwnership assembles an arbitrary layer on an arbitrary base: no
+// panic, no endless symlink walk, and a refusal for ownership names an
+// entry of the added layer and an owner.
+func FuzzOwnership(f *testing.F) {
+	f.Add(tarBytes(f, distrolessBase), tarBytes(f, debLayer("libgcc-s1", "1", []tarFile{{name: "lib/x86_64-linux-gnu/libc.so.6", body: "x"}}, "lib/x86_64-linux-gnu/libc.so.6")))
+	f.Add(tarBytes(f, dpkgBase), tarBytes(f, []tarFile{{name: "usr/lib/x86_64-linux-gnu/libc.so.6", body: "x"}}))
+	f.Add(tarBytes(f, append([]tarFile{{name: "a", link: "b"}, {name: "b", link: "a"}}, statusRecord("p1", "1"), md5sums("var/lib/dpkg/status.d/p1.md5sums", "a/x"))),
+		tarBytes(f, []tarFile{{name: "c", body: "x"}}))
+	f.Fuzz(func(t *testing.T, base, layer []byte) {
+		dir := t.TempDir()
+		layout, _ := writeBase(t, filepath.Join(dir, "base"), []baseLayer{{raw: base, mediaType: image.MediaTypeLayerTar}})
+		p := filepath.Join(dir, "layer.tar")
+		os.WriteFile(p, layer, 0o644)
+		_, err := image.Assemble(image.AssembleOptions{Out: filepath.Join(dir, "out"), Base: layout, Layers: []string{p}})
+		var oe *image.OwnershipError
+		if errors.As(err, &oe) {
+			if oe.Entry == "" || len(oe.Owners) == 0 || oe.Layer != fmt.Sprintf("layer %q", p) {
+				t.Fatalf("ownership error %+v", oe)
 			}
 		}
 	})

@@ -51,7 +51,7 @@ var (
 // counts every layer of the image), and computes the blob digest and the
 // diff_id. With Gzip, a plain tar is compressed on the way into a
 // temporary file in tmpDir.
-func readLayer(path string, comp Compression, tmpDir string, run *budget.Run) (*addedLayer, error) {
+func readLayer(path string, comp Compression, tmpDir string, run *budget.Run, kept *budget.Kept) (*addedLayer, error) {
 	check := layer.NewInputChecker(run).Check
 	f, err := budget.Open(path)
 	if err != nil {
@@ -67,7 +67,7 @@ func readLayer(path string, comp Compression, tmpDir string, run *budget.Run) (*
 	case len(magic) == 0:
 		return nil, fmt.Errorf("layer %q is empty", path)
 	case bytes.HasPrefix(magic, gzipMagic):
-		diffID, entries, err := checkGzipTar(br, check)
+		diffID, entries, err := checkGzipTar(br, check, kept)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
@@ -77,14 +77,14 @@ func readLayer(path string, comp Compression, tmpDir string, run *budget.Run) (*
 		return nil, fmt.Errorf("layer %q: unsupported compression (want a tar or a gzip-compressed tar)", path)
 	}
 	if comp == KeepAsIs {
-		entries, err := checkTar(br, check)
+		entries, err := checkTar(br, check, kept)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", path, err)
 		}
 		d := hashDigest(blobHash)
 		return &addedLayer{src: path, diffID: d, entries: entries, desc: Descriptor{MediaType: MediaTypeLayerTar, Digest: d, Size: size}}, nil
 	}
-	return gzipLayer(path, br, blobHash, tmpDir, check)
+	return gzipLayer(path, br, blobHash, tmpDir, check, kept)
 }
 
 type countingWriter struct{ n *int64 }
@@ -95,8 +95,8 @@ func (c *countingWriter) Write(p []byte) (int, error) { *c.n += int64(len(p)); r
 // the end-of-archive marker only zero padding may follow (tar writers pad
 // to a record size; anything else is data a runtime would never see). It
 // returns the headers for the masking check.
-func checkTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
-	entries, err := scanTar(r, check)
+func checkTar(r io.Reader, check func(*tar.Header) error, kept *budget.Kept) ([]tarEntry, error) {
+	entries, err := scanTar(r, check, kept)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func checkTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
 // checkGzipTar checks a single-member gzip of a tar and returns the
 // digest of the decompressed tar (the diff_id) and its headers. The
 // decompression is bounded by the budget's ratio.
-func checkGzipTar(br *bufio.Reader, check func(*tar.Header) error) (string, []tarEntry, error) {
+func checkGzipTar(br *bufio.Reader, check func(*tar.Header) error, kept *budget.Kept) (string, []tarEntry, error) {
 	var exp budget.Expansion
 	zr, err := gzip.NewReader(exp.Compressed(br))
 	if err != nil {
@@ -130,7 +130,7 @@ func checkGzipTar(br *bufio.Reader, check func(*tar.Header) error) (string, []ta
 	// by others: refuse it so every runtime sees the same files.
 	zr.Multistream(false)
 	diff := sha256.New()
-	entries, err := checkTar(exp.Expanded(io.TeeReader(zr, diff)), check)
+	entries, err := checkTar(exp.Expanded(io.TeeReader(zr, diff)), check, kept)
 	if err != nil {
 		return "", nil, fmt.Errorf("gzip content: %w", err)
 	}
@@ -150,7 +150,7 @@ func checkGzipTar(br *bufio.Reader, check func(*tar.Header) error) (string, []ta
 func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	io.Writer
 	Sum([]byte) []byte
-}, tmpDir string, check func(*tar.Header) error) (_ *addedLayer, err error) {
+}, tmpDir string, check func(*tar.Header) error, kept *budget.Kept) (_ *addedLayer, err error) {
 	tmp, err := os.CreateTemp(tmpDir, ".layer-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating temporary layer: %w", err)
@@ -168,7 +168,7 @@ func gzipLayer(path string, br *bufio.Reader, tarHash interface {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := checkTar(io.TeeReader(br, zw), check)
+	entries, err := checkTar(io.TeeReader(br, zw), check, kept)
 	if err != nil {
 		return nil, fmt.Errorf("layer %q: %w", path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rules-odp/rules_odp/tools/internal/budget"
+	"github.com/rules-odp/rules_odp/tools/internal/dpkgdb"
 )
 
 // The masking check. Runtimes stack layers as overlay directories: a
@@ -30,14 +31,29 @@ type MaskError struct {
 	Symlink, Target string
 	// LowerLayer is the layer that made the symlink, named like Layer.
 	LowerLayer string
+	// Packages are the Debian packages the masking layer installs (its
+	// dpkg status records), if any: the package to repack.
+	Packages []string
 }
 
 func (e *MaskError) Error() string {
-	return fmt.Sprintf("%s: entry %q would mask the symlink /%s -> %s of %s: "+
+	return fmt.Sprintf("%s%s: entry %q would mask the symlink /%s -> %s of %s: "+
 		"the container would see a directory /%s of this layer instead of the symlink's target "+
 		"(the merged-/usr trap); put the files under the target instead, e.g. repack the package with merged /usr "+
 		"(odptool deb repack --merged-usr, deb_layer merged_usr = True)",
-		e.Layer, e.Entry, e.Symlink, e.Target, e.LowerLayer, e.Symlink)
+		e.Layer, packagesNote(e.Packages), e.Entry, e.Symlink, e.Target, e.LowerLayer, e.Symlink)
+}
+
+// packagesNote is " (package a, b)" for the packages a layer installs, or
+// "" if it installs none.
+func packagesNote(pkgs []string) string {
+	switch len(pkgs) {
+	case 0:
+		return ""
+	case 1:
+		return " (package " + pkgs[0] + ")"
+	}
+	return " (packages " + strings.Join(pkgs, ", ") + ")"
 }
 
 // entryKind is what the masking check needs to know of a tar entry.
@@ -58,6 +74,9 @@ type tarEntry struct {
 	name string
 	kind entryKind
 	link string // symlink target
+	// data is the content of a dpkg database file (dpkgdb.Classify), kept
+	// for the ownership checks; nil for anything else.
+	data []byte
 }
 
 const (
@@ -121,7 +140,7 @@ type Stack struct {
 // (e.g. `layer "app.tar"`); a *MaskError says it would hide a symlink of a
 // lower layer.
 func (s *Stack) Add(label string, r io.Reader) error {
-	entries, err := scanTar(r, meterHeaders(budget.NewTar(nil)))
+	entries, err := scanTar(r, meterHeaders(budget.NewTar(nil)), nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", label, err)
 	}
@@ -129,8 +148,9 @@ func (s *Stack) Add(label string, r io.Reader) error {
 }
 
 // scanTar reads the headers of a tar stream (not necessarily to its end),
-// passing each to check first.
-func scanTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
+// passing each to check first. With kept, it also keeps the content of the
+// dpkg database files, charged to kept.
+func scanTar(r io.Reader, check func(*tar.Header) error, kept *budget.Kept) ([]tarEntry, error) {
 	var out []tarEntry
 	tr := tar.NewReader(r)
 	for {
@@ -144,10 +164,37 @@ func scanTar(r io.Reader, check func(*tar.Header) error) ([]tarEntry, error) {
 		if err := check(h); err != nil {
 			return nil, err
 		}
-		if e, ok := newTarEntry(h); ok {
-			out = append(out, e)
+		e, ok := newTarEntry(h)
+		if !ok {
+			continue
 		}
+		if kept != nil && e.kind == entryOther && h.Typeflag == tar.TypeReg && dpkgdb.InDatabase(e.name) {
+			if e.data, err = keepDpkgFile(tr, h, e.name, kept); err != nil {
+				return nil, fmt.Errorf("entry %.256q: %w", h.Name, err)
+			}
+		}
+		out = append(out, e)
 	}
+}
+
+// keepDpkgFile reads the content of the file at name if it is a file of
+// the dpkg database (nil otherwise).
+func keepDpkgFile(r io.Reader, h *tar.Header, name string, kept *budget.Kept) ([]byte, error) {
+	kind, _, err := dpkgdb.Classify(name)
+	if err != nil {
+		return nil, err
+	}
+	if kind == dpkgdb.NotDatabase {
+		return nil, nil
+	}
+	if err := kept.Keep(h.Size); err != nil {
+		return nil, err
+	}
+	data := make([]byte, h.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, fmt.Errorf("reading %d bytes: %w", h.Size, err)
+	}
+	return data, nil
 }
 
 // meterHeaders charges each header to the tar budget m (base layers: they
@@ -284,3 +331,29 @@ func baseLayerLabel(i int, digest string) string {
 
 // fileLayerLabel names a layer file in errors.
 func fileLayerLabel(path string) string { return "layer " + strconv.Quote(path) }
+
+// maxLinkHops bounds the symlinks resolveParents follows (Linux's
+// MAXSYMLINKS).
+const maxLinkHops = 40
+
+// resolveParents returns name with the symlinks of the view among its
+// parent directories followed, as the container's file system resolves
+// them (name itself is not followed): with lib -> usr/lib,
+// "lib/x86_64-linux-gnu/libc.so.6" is "usr/lib/x86_64-linux-gnu/libc.so.6".
+// Targets are taken relative to the link's directory, absolute ones to the
+// root; ".." does not climb above the root. After maxLinkHops symlinks (a
+// loop) the path is returned as far as it was resolved.
+func (s *Stack) resolveParents(name string) string {
+	for hops := 0; hops < maxLinkHops; hops++ {
+		l, at := s.symlinkAt(name, false)
+		if l == nil {
+			return name
+		}
+		target := l.target
+		if !strings.HasPrefix(target, "/") {
+			target = path.Join(path.Dir(at), target)
+		}
+		name = strings.TrimPrefix(path.Clean("/"+target+"/"+name[len(at)+1:]), "/")
+	}
+	return name
+}

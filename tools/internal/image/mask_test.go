@@ -30,6 +30,7 @@ func tarBytes(t testing.TB, files []tarFile) []byte {
 // baseLayer is a layer of a synthetic base: its tar and how it is stored.
 type baseLayer struct {
 	files     []tarFile
+	raw       []byte // the tar itself, instead of files
 	mediaType string // "" means gzip
 }
 
@@ -71,7 +72,10 @@ func writeBaseWith(t testing.TB, dir string, layers []baseLayer, edit baseEdits)
 	var descs []image.Descriptor
 	var diffIDs, digests []string
 	for _, l := range layers {
-		raw := tarBytes(t, l.files)
+		raw := l.raw
+		if raw == nil {
+			raw = tarBytes(t, l.files)
+		}
 		blob := raw
 		mt := l.mediaType
 		switch mt {

@@ -6,17 +6,25 @@
 // (extended timestamps, unix uid/gid, the jar tool's 0xCAFE marker), keep
 // file modes and write volatile manifest lines (Build-Jdk, Built-By, ...).
 // Each of those changes the jar's digest, hence the layer's and the
-// image's. Normalize removes them; a second Normalize is a no-op.
+// image's. Normalize removes them; a second Normalize is a no-op. What
+// the jar means to Java is kept, entry order included.
 //
 // # What the output looks like
 //
-//   - Entry order: "META-INF/", then "META-INF/MANIFEST.MF" (where
-//     java.util.jar.JarInputStream requires them), then the other META-INF/
-//     entries (signature files must precede the entries they sign for
-//     JarInputStream), then all other entries, each group sorted by name
-//     (byte order). The set of entries is kept as is: no directory entry is
-//     added or removed. Caveat: Spring Boot before 2.3 (no
-//     BOOT-INF/classpath.idx) builds its class path in entry order.
+//   - Entry order: the input's, as its central directory lists it (the
+//     local headers must list the entries in the same order, or the jar is
+//     refused), except that "META-INF/" and then "META-INF/MANIFEST.MF"
+//     are moved to the front, where java.util.jar.JarInputStream requires
+//     them. The order is meaning, not noise: Spring Boot without
+//     BOOT-INF/classpath.idx (the case of jars built by rules_spring)
+//     builds its class path in entry order, so the first of two nested jars
+//     holding the same class wins. Options.SortEntries sorts instead:
+//     "META-INF/", the manifest, the other META-INF/ entries (signature
+//     files must precede the entries they sign for JarInputStream), then
+//     all other entries, each group by name (byte order); use it only for
+//     jars whose readers ignore the order. Either way the set of entries is
+//     kept as is: no directory entry is added or removed, and nested jars
+//     are ordered the same way as the jar holding them.
 //   - Every entry gets the same DOS time: 1980-01-01 00:00:00 unless
 //     Options.Modified says otherwise (e.g. from SOURCE_DATE_EPOCH; times
 //     before 1980 are clamped to it, DOS times have 2-second resolution).
@@ -57,8 +65,8 @@
 //
 // Normalize reads the central directory (as java.util.zip.ZipFile does) and
 // walks the local headers from the first byte (as JarInputStream does), and
-// refuses the jar unless both views agree entry for entry: names, methods,
-// flags, CRCs and sizes, data descriptors included, with no bytes before
+// refuses the jar unless both views agree entry for entry: order, names,
+// methods, flags, CRCs and sizes, data descriptors included, no bytes before
 // the first entry, between entries or after the end record. It also refuses
 // duplicate names, names that are absolute or contain "..", "." or empty
 // elements, backslashes or NUL, invalid UTF-8 names, encrypted entries,

@@ -150,6 +150,9 @@ type rawZip struct {
 	beforeDir []byte // between the last entry and the central directory
 	comment   string
 	trailing  []byte // after the end record
+	// dirOrder, if set, lists the central directory's entries by their
+	// index in entries (the local headers are always in entries' order).
+	dirOrder []int
 }
 
 func (z *rawZip) bytes() []byte {
@@ -180,7 +183,14 @@ func (z *rawZip) bytes() []byte {
 	}
 	b.Write(z.beforeDir)
 	dirStart := b.Len()
-	for i, e := range z.entries {
+	order := z.dirOrder
+	if order == nil {
+		for i := range z.entries {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		e := z.entries[i]
 		le(uint32(0x02014b50))
 		le(e.creator)
 		le(uint16(20))
@@ -206,8 +216,8 @@ func (z *rawZip) bytes() []byte {
 	le(uint32(0x06054b50))
 	le(uint16(0))
 	le(uint16(0))
-	le(uint16(len(z.entries)))
-	le(uint16(len(z.entries)))
+	le(uint16(len(order)))
+	le(uint16(len(order)))
 	le(uint32(dirEnd - dirStart))
 	le(uint32(dirStart))
 	le(uint16(len(z.comment)))

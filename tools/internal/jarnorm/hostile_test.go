@@ -21,6 +21,8 @@ func TestHostileJarsAreRefused(t *testing.T) {
 	}{
 		{name: "not a zip", jar: []byte("hello, world"), want: "reading zip: zip: not a valid zip file"},
 		{name: "duplicate names", jar: zipOf(good(), good()), want: `entry "a/A.class" appears twice`},
+		{name: "orders differ", jar: (&rawZip{entries: []*rawEntry{good(), entry(t, "b", zip.Store, nil)}, dirOrder: []int{1, 0}}).bytes(),
+			want: `local header 1 of 2 names "a/A.class", but the central directory lists "b" there`},
 		{name: "parent traversal", jar: zipOf(entry(t, "a/../../evil", zip.Store, nil)), want: `entry name "a/../../evil" contains ".."`},
 		{name: "absolute", jar: zipOf(entry(t, "/etc/passwd", zip.Store, nil)), want: `entry name "/etc/passwd" is absolute`},
 		{name: "backslash", jar: zipOf(entry(t, `a\..\evil`, zip.Store, nil)), want: "contains a backslash"},

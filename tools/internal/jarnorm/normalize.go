@@ -3,11 +3,12 @@ package jarnorm
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	kflate "github.com/klauspost/compress/flate"
@@ -80,7 +81,7 @@ func (n *normalizer) jar(w io.Writer, r io.ReaderAt, size int64, depth int) erro
 	if n.entries > budget.JarEntries {
 		return &budget.Error{Budget: "entries of a jar and its nested jars", Limit: budget.JarEntries, Got: n.entries}
 	}
-	sortEntries(files)
+	files = orderEntries(files, n.opts.SortEntries)
 	signed := isSigned(files)
 	zw := zip.NewWriter(w)
 	for _, f := range files {
@@ -91,27 +92,42 @@ func (n *normalizer) jar(w io.Writer, r io.ReaderAt, size int64, depth int) erro
 	return zw.Close()
 }
 
-// sortEntries puts the entries in the order described in the package
-// documentation.
-func sortEntries(files []*zip.File) {
-	rank := func(name string) int {
-		switch {
-		case strings.EqualFold(name, "META-INF/"):
-			return 0
-		case strings.EqualFold(name, "META-INF/MANIFEST.MF"):
-			return 1
-		case len(name) > len("META-INF/") && strings.EqualFold(name[:len("META-INF/")], "META-INF/"):
-			return 2
-		}
-		return 3
+// manifestRank places the two entries java.util.jar.JarInputStream looks
+// for first: "META-INF/" (rank 0), then "META-INF/MANIFEST.MF" (rank 1),
+// matched case-insensitively as Java does. Other META-INF/ entries rank 2,
+// everything else 3; only SortEntries distinguishes those two.
+func manifestRank(name string) int {
+	switch {
+	case strings.EqualFold(name, "META-INF/"):
+		return 0
+	case strings.EqualFold(name, "META-INF/MANIFEST.MF"):
+		return 1
+	case len(name) > len("META-INF/") && strings.EqualFold(name[:len("META-INF/")], "META-INF/"):
+		return 2
 	}
-	sort.SliceStable(files, func(i, j int) bool {
-		ri, rj := rank(files[i].Name), rank(files[j].Name)
-		if ri != rj {
-			return ri < rj
-		}
-		return files[i].Name < files[j].Name
+	return 3
+}
+
+// orderEntries returns the entries in the order described in the package
+// documentation: the input's (central directory) order with "META-INF/"
+// and the manifest moved to the front, or, with sort, grouped by
+// manifestRank and sorted by name within each group.
+func orderEntries(files []*zip.File, sort bool) []*zip.File {
+	out := make([]*zip.File, len(files))
+	copy(out, files)
+	if sort {
+		slices.SortStableFunc(out, func(a, b *zip.File) int {
+			if ra, rb := manifestRank(a.Name), manifestRank(b.Name); ra != rb {
+				return cmp.Compare(ra, rb)
+			}
+			return strings.Compare(a.Name, b.Name)
+		})
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b *zip.File) int {
+		return cmp.Compare(min(manifestRank(a.Name), 2), min(manifestRank(b.Name), 2))
 	})
+	return out
 }
 
 // isSigned reports whether the jar has a signature file, whose digests

@@ -66,26 +66,59 @@ func messyJar(t testing.TB) []byte {
 	return z.bytes()
 }
 
+// TestGoldenListing pins the bytes of the default (input order) and the
+// sorted output. messy-sorted.golden is the output of every release before
+// order preservation became the default: SortEntries reproduces it byte for
+// byte.
 func TestGoldenListing(t *testing.T) {
-	out := normalize(t, messyJar(t), jarnorm.Options{})
-	got := fmt.Sprintf("sha256 %x\n%s", sha256.Sum256(out), listing(t, out, ""))
-	golden.Check(t, filepath.Join("testdata", "messy.golden"), []byte(got))
+	for _, tc := range []struct {
+		golden string
+		opts   jarnorm.Options
+	}{
+		{"messy.golden", jarnorm.Options{}},
+		{"messy-sorted.golden", jarnorm.Options{SortEntries: true}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			out := normalize(t, messyJar(t), tc.opts)
+			got := fmt.Sprintf("sha256 %x\n%s", sha256.Sum256(out), listing(t, out, ""))
+			golden.Check(t, filepath.Join("testdata", tc.golden), []byte(got))
+		})
+	}
 }
 
 func TestOrderManifestFirst(t *testing.T) {
-	out := normalize(t, messyJar(t), jarnorm.Options{})
-	want := []string{
-		"META-INF/",
-		"META-INF/MANIFEST.MF",
-		"META-INF/maven/com.example/app/pom.properties",
-		"BOOT-INF/",
-		"BOOT-INF/classes/application.properties",
-		"BOOT-INF/classpath.idx",
-		"BOOT-INF/lib/inner.jar",
-		"org/springframework/boot/loader/JarLauncher.class",
-	}
-	if diff := cmp.Diff(want, names(t, out)); diff != "" {
-		t.Errorf("entry order (-want +got):\n%s", diff)
+	for _, tc := range []struct {
+		name string
+		opts jarnorm.Options
+		want []string
+	}{
+		{"input order", jarnorm.Options{}, []string{
+			"META-INF/",
+			"META-INF/MANIFEST.MF",
+			"BOOT-INF/classes/application.properties",
+			"BOOT-INF/lib/inner.jar",
+			"org/springframework/boot/loader/JarLauncher.class",
+			"META-INF/maven/com.example/app/pom.properties",
+			"BOOT-INF/",
+			"BOOT-INF/classpath.idx",
+		}},
+		{"sorted", jarnorm.Options{SortEntries: true}, []string{
+			"META-INF/",
+			"META-INF/MANIFEST.MF",
+			"META-INF/maven/com.example/app/pom.properties",
+			"BOOT-INF/",
+			"BOOT-INF/classes/application.properties",
+			"BOOT-INF/classpath.idx",
+			"BOOT-INF/lib/inner.jar",
+			"org/springframework/boot/loader/JarLauncher.class",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := normalize(t, messyJar(t), tc.opts)
+			if diff := cmp.Diff(tc.want, names(t, out)); diff != "" {
+				t.Errorf("entry order (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -125,7 +158,7 @@ func TestSkipNested(t *testing.T) {
 }
 
 func TestIdempotent(t *testing.T) {
-	for _, opts := range []jarnorm.Options{{}, {Recompress: true}, {SkipNested: true}} {
+	for _, opts := range []jarnorm.Options{{}, {Recompress: true}, {SkipNested: true}, {SortEntries: true}} {
 		once := normalize(t, messyJar(t), opts)
 		if twice := normalize(t, once, opts); !bytes.Equal(once, twice) {
 			t.Errorf("%+v: normalising a normalised jar changed it", opts)

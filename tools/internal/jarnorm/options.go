@@ -18,6 +18,12 @@ type Options struct {
 	// Recompress compresses every deflated entry again with the pinned
 	// deflater instead of copying its compressed bytes.
 	Recompress bool
+	// SortEntries sorts the entries by name (after "META-INF/", the
+	// manifest and the other META-INF/ entries) instead of keeping the
+	// input's order. It changes the meaning of jars whose readers go by
+	// entry order, such as Spring Boot jars without BOOT-INF/classpath.idx,
+	// whose class path follows the order of BOOT-INF/lib/.
+	SortEntries bool
 }
 
 // DefaultDropManifestAttributes are the manifest attributes that record the

@@ -52,7 +52,7 @@ func readArchive(r io.ReaderAt, size int64) ([]*zip.File, error) {
 		}
 		byName[f.Name] = f
 	}
-	end, err := walkLocalHeaders(r, size, len(zr.File), byName)
+	end, err := walkLocalHeaders(r, size, zr.File, byName)
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +124,13 @@ func readAt(r io.ReaderAt, size int64, buf []byte, off int64, what string) error
 
 // walkLocalHeaders reads the local headers one after the other from the
 // start of the file, the way a streaming reader (JarInputStream) sees the
-// jar, and checks each against the central directory. It returns the offset
-// just past the last entry.
-func walkLocalHeaders(r io.ReaderAt, size int64, n int, byName map[string]*zip.File) (int64, error) {
+// jar, and checks each against the central directory, order included: the
+// entry order decides which class wins where a class path is built from it
+// (Spring Boot without BOOT-INF/classpath.idx), so both views must agree on
+// it. It returns the offset just past the last entry.
+func walkLocalHeaders(r io.ReaderAt, size int64, files []*zip.File, byName map[string]*zip.File) (int64, error) {
 	var off int64
+	n := len(files)
 	seen := make(map[string]bool, n)
 	for i := 0; i < n; i++ {
 		var h [localHeaderLen]byte
@@ -160,6 +163,10 @@ func walkLocalHeaders(r io.ReaderAt, size int64, n int, byName map[string]*zip.F
 			return 0, fmt.Errorf("entry %q has two local headers", name)
 		}
 		seen[name] = true
+		if files[i] != f {
+			return 0, fmt.Errorf("local header %d of %d names %q, but the central directory lists %q there: "+
+				"streaming readers (JarInputStream) and the central directory (JarFile, Spring Boot) would see the entries in different orders", i+1, n, name, files[i].Name)
+		}
 		dataOff := off + localHeaderLen + nameLen + extraLen
 		if want, err := f.DataOffset(); err != nil {
 			return 0, fmt.Errorf("entry %q: %w", name, err)

@@ -1,15 +1,12 @@
 package sbom
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path"
-	"regexp"
 	"strings"
 
-	"github.com/rules-odp/rules_odp/tools/internal/deb822"
+	"github.com/rules-odp/rules_odp/tools/internal/dpkgdb"
 )
 
 // DebRecord is one package of a dpkg status file or record.
@@ -18,90 +15,22 @@ type DebRecord struct {
 	Source, SourceVersion          string
 }
 
-// Debian Policy §5.6.1 and §5.6.12, as dpkg checks them.
-var (
-	debNameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
-	debVersionRE = regexp.MustCompile(`^([0-9]+:)?[0-9A-Za-z.+~:-]+$`)
-	debArchRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	sourceRE     = regexp.MustCompile(`^(\S+)(?: \((\S+)\))?$`)
-)
-
-// ParseDpkgStatus reads a dpkg status file (var/lib/dpkg/status, several
-// paragraphs) or record (var/lib/dpkg/status.d/<pkg>, usually one). It
-// returns the packages whose files are on disk: a Status saying
-// "not-installed" or "config-files" drops the paragraph, as dpkg -l would
-// not list it with files. Every paragraph must name a valid Package,
-// Version and Architecture.
+// ParseDpkgStatus reads a dpkg status file or record as
+// dpkgdb.ParseStatus does.
 func ParseDpkgStatus(data []byte) ([]DebRecord, error) {
-	r := deb822.NewReader(bytes.NewReader(data))
-	r.MaxParagraphSize = len(data) + 1
-	var out []DebRecord
-	for n := 1; ; n++ {
-		p, err := r.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if st := strings.Fields(p.Get("Status")); len(st) == 3 && (st[2] == "not-installed" || st[2] == "config-files") {
-			continue
-		}
-		rec := DebRecord{Package: p.Get("Package"), Version: p.Get("Version"), Architecture: p.Get("Architecture")}
-		switch {
-		case !debNameRE.MatchString(rec.Package):
-			return nil, fmt.Errorf("paragraph %d: Package %q is not a Debian package name", n, rec.Package)
-		case !debVersionRE.MatchString(rec.Version):
-			return nil, fmt.Errorf("paragraph %d (%s): Version %q is not a Debian version", n, rec.Package, rec.Version)
-		case !debArchRE.MatchString(rec.Architecture):
-			return nil, fmt.Errorf("paragraph %d (%s): Architecture %q is not a Debian architecture", n, rec.Package, rec.Architecture)
-		}
-		if src := p.Get("Source"); src != "" {
-			m := sourceRE.FindStringSubmatch(src)
-			if m == nil || !debNameRE.MatchString(m[1]) || m[2] != "" && !debVersionRE.MatchString(m[2]) {
-				return nil, fmt.Errorf("paragraph %d (%s): Source %q is not NAME or NAME (VERSION)", n, rec.Package, src)
-			}
-			rec.Source, rec.SourceVersion = m[1], m[2]
-		}
-		if rec.Source == "" {
-			rec.Source = rec.Package
-		}
-		if rec.SourceVersion == "" {
-			rec.SourceVersion = rec.Version
-		}
-		out = append(out, rec)
+	recs, err := dpkgdb.ParseStatus(data)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// ParseMD5Sums reads a dpkg md5sums list ("<32 hex>  <path>" lines) and
-// returns the paths, relative to the root.
-func ParseMD5Sums(data []byte) ([]string, error) {
-	var out []string
-	for i, line := range strings.Split(string(data), "\n") {
-		if line == "" {
-			continue
-		}
-		if len(line) < 34 || !isHex(line[:32]) || line[32] != ' ' {
-			return nil, fmt.Errorf("line %d: not \"<md5>  <path>\"", i+1)
-		}
-		p := strings.TrimLeft(line[33:], " *")
-		if p == "" || strings.ContainsRune(p, 0) {
-			return nil, fmt.Errorf("line %d: no path", i+1)
-		}
-		out = append(out, cleanRel(p))
+	var out []DebRecord
+	for _, r := range recs {
+		out = append(out, DebRecord{r.Package, r.Version, r.Architecture, r.Source, r.SourceVersion})
 	}
 	return out, nil
 }
 
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+// ParseMD5Sums reads a dpkg md5sums list as dpkgdb.ParseMD5Sums does.
+func ParseMD5Sums(data []byte) ([]string, error) { return dpkgdb.ParseMD5Sums(data) }
 
 // cleanRel cleans p and makes it relative to the root ("./a/../b" -> "b").
 func cleanRel(p string) string {

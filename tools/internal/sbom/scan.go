@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/rules-odp/rules_odp/tools/internal/debresolve"
+	"github.com/rules-odp/rules_odp/tools/internal/dpkgdb"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
 )
 
@@ -95,12 +96,7 @@ type record struct {
 	lib     File
 }
 
-const (
-	statusDir  = "var/lib/dpkg/status.d"
-	statusFile = "var/lib/dpkg/status"
-	infoDir    = "var/lib/dpkg/info"
-	docDir     = "usr/share/doc"
-)
+const docDir = "usr/share/doc"
 
 var libRE = regexp.MustCompile(`^[^/]+\.so(\.[0-9]+)*$`)
 
@@ -321,11 +317,12 @@ func readText(r io.Reader, h *tar.Header, p string, limit int64, what string) ([
 
 func (s *scanner) file(tr *tar.Reader, h *tar.Header, p, dir, base string) error {
 	rec := &record{layer: s.layer}
+	kind, pkg, err := dpkgdb.Classify(p)
+	if err != nil {
+		return err
+	}
 	switch {
-	case p == statusFile || dir == statusDir && !strings.HasSuffix(base, ".md5sums"):
-		if dir == statusDir && !debNameRE.MatchString(base) {
-			return fmt.Errorf("%s is neither a package's status record nor its md5sums", p)
-		}
+	case kind == dpkgdb.Status || kind == dpkgdb.StatusRecord:
 		data, err := readText(tr, h, p, s.lim.StatusFile, "dpkg status file")
 		if err != nil {
 			return err
@@ -334,7 +331,7 @@ func (s *scanner) file(tr *tar.Reader, h *tar.Header, p, dir, base string) error
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		rec.kind = recStatus
-	case (dir == statusDir || dir == infoDir) && strings.HasSuffix(base, ".md5sums"):
+	case kind == dpkgdb.MD5Sums:
 		data, err := readText(tr, h, p, s.lim.TextFile, "md5sums list")
 		if err != nil {
 			return err
@@ -343,9 +340,7 @@ func (s *scanner) file(tr *tar.Reader, h *tar.Header, p, dir, base string) error
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		rec.kind = recMD5Sums
-		owner := strings.TrimSuffix(base, ".md5sums")
-		owner, _, _ = strings.Cut(owner, ":")
-		rec.owner = owner
+		rec.owner = pkg
 	case base == "copyright" && strings.HasPrefix(dir, docDir+"/") && !strings.Contains(dir[len(docDir)+1:], "/"):
 		data, err := readText(tr, h, p, s.lim.TextFile, "copyright file")
 		if err != nil {
