@@ -16,6 +16,8 @@ def _odp_normalized_jar_impl(ctx):
         if not attribute or ":" in attribute or " " in attribute:
             attr_fail(_KIND, ctx.label, "drop_manifest_attributes", "%r is not a manifest attribute name" % attribute)
         args.add("--drop-manifest-attr", attribute)
+    if ctx.attr.sort_entries:
+        args.add("--sort-entries")
     args.add(ctx.file.jar)
     run_odptool(
         ctx,
@@ -32,7 +34,11 @@ odp_normalized_jar = rule(
     doc = """A jar rewritten deterministically (`odptool jar normalize`): one fixed
 timestamp (`source_date_epoch`, clamped to 1980), no extra fields,
 compression methods kept, volatile manifest attributes (`Build-Jdk`,
-`Built-By`, `Created-By`, ...) removed, nested jars normalised.
+`Built-By`, `Created-By`, ...) removed, nested jars normalised. The
+entries keep their order (only `META-INF/MANIFEST.MF` moves first): a
+Spring Boot jar without `BOOT-INF/classpath.idx` builds its class path from
+it, so sorting could change which of two classes of one name wins;
+`sort_entries` sorts them anyway.
 
 ```starlark
 odp_normalized_jar(
@@ -48,6 +54,7 @@ odp_normalized_jar(
         ),
         "out": attr.string(doc = "Output file name; default `NAME.jar`."),
         "drop_manifest_attributes": attr.string_list(doc = "More main-section manifest attributes to remove."),
+        "sort_entries": attr.bool(doc = "Sort the entries by name (nested jars too). Off by default: the order of a jar's entries can decide which class wins."),
         "source_date_epoch": SOURCE_DATE_EPOCH_ATTR,
     },
     toolchains = TOOLCHAINS,
