@@ -33,7 +33,11 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/odp-user-e2e.XXXXXX")"
 server_pid=""
 podman_cmd=()
 cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  # Under set -e: nothing here may fail, or the script's own status is lost.
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   if [[ ${#podman_cmd[@]} -gt 0 ]]; then
     "${podman_cmd[@]}" rmi -a -f >/dev/null 2>&1 || true
   fi
