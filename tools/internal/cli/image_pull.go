@@ -57,7 +57,7 @@ alone with --layout).`,
 			out := fs.String("out", "", "the OCI layout `DIR` to write")
 			manifestOnly := fs.Bool("manifest-only", false, "write the layout without its layer blobs; --json lists them with their URLs")
 			printAuth := fs.Bool("print-authorization", false, "with --manifest-only --json: include the Authorization header the registry accepted (a credential) for the layer downloader")
-			asJSON := fs.Bool("json", false, "print what was pulled as JSON: reference, index, digest, platform, layout, layersMissing, layers (mediaType, digest, size, url)")
+			asJSON := fs.Bool("json", false, "print what was pulled as JSON: reference, repository, index, digest, config, platform, layout, layersMissing, layers (mediaType, digest, size, url)")
 			insecure := fs.Bool("insecure", false, "allow plain HTTP to the registry, and to other hosts it redirects to or names as token realm")
 			timeout := fs.Duration("timeout", registry.DefaultTimeout, "fail a registry request that makes no progress for this `DURATION` (it is retried with the bounded backoff)")
 			return func(args []string) error {

@@ -73,6 +73,8 @@ type Pulled struct {
 	// the pinned digest for an image manifest, the chosen platform's for
 	// an index.
 	Digest string `json:"digest"`
+	// Config is the digest of the image's config blob.
+	Config string `json:"config"`
 	// Platform is what the image's config declares.
 	Platform string `json:"platform"`
 	// Layout is the directory written.
@@ -296,7 +298,7 @@ func Pull(ctx context.Context, opts PullOptions) (*Pulled, error) {
 	if !opts.Platform.Matches(have) {
 		return nil, &PlatformError{Reference: p.ref(desc.Digest), Want: opts.Platform.String(), Have: have.String()}
 	}
-	res.Digest, res.Platform = desc.Digest, have.String()
+	res.Digest, res.Config, res.Platform = desc.Digest, m.Config.Digest, have.String()
 	scheme, authz := p.capture.get()
 	if scheme == "" {
 		scheme = ref.Context().Scheme()

@@ -195,13 +195,13 @@ func TestPull(t *testing.T) {
 		want                registry.Pulled
 	}{
 		{"manifest digest", f.repo + "@" + f.amd64Res.ManifestDigest, "linux/amd64", f.amd64,
-			registry.Pulled{Digest: f.amd64Res.ManifestDigest, Platform: "linux/amd64"}},
+			registry.Pulled{Digest: f.amd64Res.ManifestDigest, Config: f.amd64Res.ConfigDigest, Platform: "linux/amd64"}},
 		{"tag and digest: the digest counts", f.repo + ":nonexistent@" + f.arm64Res.ManifestDigest, "linux/arm64", f.arm64,
-			registry.Pulled{Digest: f.arm64Res.ManifestDigest, Platform: "linux/arm64"}},
+			registry.Pulled{Digest: f.arm64Res.ManifestDigest, Config: f.arm64Res.ConfigDigest, Platform: "linux/arm64"}},
 		{"index, linux/amd64", f.repo + "@" + f.index, "linux/amd64", f.amd64,
-			registry.Pulled{Index: f.index, Digest: f.amd64Res.ManifestDigest, Platform: "linux/amd64"}},
+			registry.Pulled{Index: f.index, Digest: f.amd64Res.ManifestDigest, Config: f.amd64Res.ConfigDigest, Platform: "linux/amd64"}},
 		{"index, linux/arm64", f.repo + "@" + f.index, "linux/arm64", f.arm64,
-			registry.Pulled{Index: f.index, Digest: f.arm64Res.ManifestDigest, Platform: "linux/arm64"}},
+			registry.Pulled{Index: f.index, Digest: f.arm64Res.ManifestDigest, Config: f.arm64Res.ConfigDigest, Platform: "linux/arm64"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
