@@ -23,10 +23,25 @@ deb.packages(
 )
 use_repo(deb, "debs")
 ```
+
+Base images from a registry, pinned by digest (odp_pull):
+
+```starlark
+pull = use_extension("@rules_odp//rules:extensions.bzl", "pull")
+pull.image(
+    name = "distroless_java21",
+    image = "gcr.io/distroless/java21-debian12@sha256:<64 hex>",
+    platform = "linux/amd64",
+)
+use_repo(pull, "distroless_java21")
+```
+
+and `base = "@distroless_java21//:distroless_java21"`.
 """
 
 load("//rules/private:deb_packages.bzl", "deb_packages")
 load("//rules/private:odptool_repositories.bzl", "PLATFORMS", "odptool_repository", "odptool_toolchains_repository")
+load("//rules/private:pull.bzl", "odp_pull")
 load("//rules/private:versions.bzl", "ODPTOOL_SHA256", "ODPTOOL_URLS", "ODPTOOL_VERSION")
 
 def _metadata(mctx, direct, direct_dev):
@@ -75,6 +90,48 @@ deb = module_extension(
     implementation = _deb_impl,
     doc = "Declares deb_packages repositories (`deb.packages(...)`).",
     tag_classes = {"packages": _packages},
+)
+
+_image = tag_class(
+    doc = "One odp_pull repository: a base image from a registry, pinned by digest; see odp_pull in rules/repositories.bzl.",
+    attrs = {
+        "name": attr.string(mandatory = True, doc = "Repository name, for use_repo; the layout is `@NAME//:NAME`, its manifest digest `@NAME//:digest`."),
+        "image": attr.string(mandatory = True, doc = "`REGISTRY/REPOSITORY@sha256:<64 hex>`; a reference without a digest is refused."),
+        "platform": attr.string(mandatory = True, doc = "`os/arch[/variant]`, e.g. `linux/amd64`."),
+        "odptool": attr.label(doc = "An odptool binary to run at fetch time; default: the prebuilt one for the host."),
+        "downloader": attr.string(default = "bazel", values = ["bazel", "odptool"], doc = "Who fetches the layer blobs: Bazel's downloader (kept in the repository cache) or odptool."),
+        "insecure": attr.bool(doc = "Allow plain HTTP to the registry."),
+    },
+)
+
+def _pull_impl(mctx):
+    seen = {}
+    direct = []
+    direct_dev = []
+    for mod in mctx.modules:
+        for tag in mod.tags.image:
+            if tag.name in seen:
+                fail("pull.image: repository name %r is declared twice (modules %s and %s)" % (tag.name, seen[tag.name], mod.name))
+            seen[tag.name] = mod.name
+            odp_pull(
+                name = tag.name,
+                image = tag.image,
+                platform = tag.platform,
+                odptool = tag.odptool,
+                downloader = tag.downloader,
+                insecure = tag.insecure,
+            )
+            if mod.is_root:
+                if mctx.is_dev_dependency(tag):
+                    direct_dev.append(tag.name)
+                else:
+                    direct.append(tag.name)
+    return _metadata(mctx, direct, direct_dev)
+
+pull = module_extension(
+    implementation = _pull_impl,
+    doc = "Declares odp_pull repositories (`pull.image(...)`): base images from a registry, pinned by digest.",
+    tag_classes = {"image": _image},
 )
 
 _toolchain = tag_class(

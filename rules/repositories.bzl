@@ -15,12 +15,33 @@ odptool for every execution platform (only the one a build runs on is
 downloaded, checked against its pinned sha256) and registers it. Nothing
 here needs rules_go, gazelle or a Go SDK. Bazel 7/8/9 with bzlmod: see
 extensions.bzl; nothing to call.
+
+Base images from a registry, pinned by digest (docs/base-images.md):
+
+```starlark
+load("@rules_odp//rules:repositories.bzl", "odp_pull")
+
+odp_pull(
+    name = "distroless_java21",
+    image = "gcr.io/distroless/java21-debian12@sha256:<64 hex>",
+    platform = "linux/amd64",
+)
+```
+
+`base = "@distroless_java21//:distroless_java21"` then builds on it. The
+fetch runs the host's prebuilt odptool from the repositories that
+`rules_odp_register_toolchains()` (or `odptool_repositories()`) declares.
 """
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
 load("//rules/private:odptool_repositories.bzl", "PLATFORMS", "odptool_repository", "odptool_toolchains_repository")
+load("//rules/private:pull.bzl", _odp_pull = "odp_pull")
 load("//rules/private:versions.bzl", "ODPTOOL_SHA256", "ODPTOOL_URLS", "ODPTOOL_VERSION")
+
+# A base image from a registry, pinned by digest: `@NAME//:NAME` (an OCI
+# layout directory for `base`) and `@NAME//:digest`. See its doc string.
+odp_pull = _odp_pull
 
 def rules_odp_dependencies():
     """Declares bazel_skylib and platforms unless already declared."""

@@ -58,9 +58,16 @@ func NewKeychain(getenv func(string) string) authn.Keychain {
 }
 
 func (k *fileKeychain) Resolve(target authn.Resource) (authn.Authenticator, error) {
+	a, _, err := k.resolve(target)
+	return a, err
+}
+
+// resolve is Resolve, also naming the file and entry the credentials came from ("" for
+// anonymous), so that a refused pull can say which entry was used.
+func (k *fileKeychain) resolve(target authn.Resource) (authn.Authenticator, string, error) {
 	if v := k.getenv("REGISTRY_AUTH_FILE"); v != "" {
 		if _, err := os.Stat(v); err != nil {
-			return nil, fmt.Errorf("REGISTRY_AUTH_FILE: %w", err)
+			return nil, "", fmt.Errorf("REGISTRY_AUTH_FILE: %w", err)
 		}
 	}
 	keys := lookupKeys(target)
@@ -70,17 +77,17 @@ func (k *fileKeychain) Resolve(target authn.Resource) (authn.Authenticator, erro
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading credentials: %w", err)
+			return nil, "", fmt.Errorf("reading credentials: %w", err)
 		}
 		cf, err := config.LoadFromReader(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("parsing credentials file %q: %w", file, err)
+			return nil, "", fmt.Errorf("parsing credentials file %q: %w", file, err)
 		}
 		for _, key := range keys {
 			cfg, err := cf.GetAuthConfig(key)
 			if err != nil {
-				return nil, fmt.Errorf("credentials for %q from %q: %w", key, file, err)
+				return nil, "", fmt.Errorf("credentials for %q from %q: %w", key, file, err)
 			}
 			cfg.ServerAddress = ""
 			if cfg == (types.AuthConfig{}) {
@@ -92,10 +99,10 @@ func (k *fileKeychain) Resolve(target authn.Resource) (authn.Authenticator, erro
 				Auth:          cfg.Auth,
 				IdentityToken: cfg.IdentityToken,
 				RegistryToken: cfg.RegistryToken,
-			}), nil
+			}), fmt.Sprintf("%s (entry %q)", file, key), nil
 		}
 	}
-	return authn.Anonymous, nil
+	return authn.Anonymous, "", nil
 }
 
 // lookupKeys are the auth-file keys for target, most specific first:
