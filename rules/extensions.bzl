@@ -155,13 +155,18 @@ def _odptool_impl(mctx):
                 version, sha256s = tag.version, tag.sha256s
             if tag.urls:
                 urls = tag.urls
-    repos = {}
-    for platform, sha256 in sha256s.items():
+    for platform in sha256s:
         if platform not in PLATFORMS:
             fail("odptool.toolchain: sha256s: unknown platform %r (known: %s)" % (platform, ", ".join(sorted(PLATFORMS))))
+    repos = {}
+    for platform in sorted(PLATFORMS):
+        # Every platform's repository exists (rules_odp's MODULE.bazel names
+        # them all for odp_pull); one without a pinned sha256 fails when
+        # fetched, saying so, and gets no toolchain.
         repo = "rules_odp_odptool_" + platform
-        odptool_repository(name = repo, platform = platform, version = version, sha256 = sha256, urls = urls)
-        repos[platform] = repo
+        odptool_repository(name = repo, platform = platform, version = version, sha256 = sha256s.get(platform, ""), urls = urls)
+        if platform in sha256s:
+            repos[platform] = repo
     odptool_toolchains_repository(name = "rules_odp_toolchains", platform_repositories = repos)
 
 odptool = module_extension(

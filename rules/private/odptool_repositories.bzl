@@ -23,6 +23,8 @@ def _odptool_repository_impl(rctx):
     platform = rctx.attr.platform
     version = rctx.attr.version
     sha256 = rctx.attr.sha256
+    if not sha256:
+        fail("odptool %s for %s: no sha256 is pinned for this platform; give it in odptool.toolchain(sha256s = ...) (the release's SHA256SUMS), or build on a platform that has one" % (version, platform))
     if len(sha256) != 64 or not all([c in "0123456789abcdef" for c in sha256.elems()]):
         fail("odptool %s for %s: sha256 %r is not 64 lower-case hex digits" % (version, platform, sha256))
     file = release_file_name(version, platform)
