@@ -166,7 +166,7 @@ def _odp_image_impl(ctx):
 IMAGE_ATTRS = {
     "base": attr.label(
         allow_files = True,
-        doc = "Base image: an `odp_image` / `odp_base_image` target, or any target whose one output is an OCI image layout directory (rules_oci's `oci_pull`: name the per-platform repository, `@NAME_linux_amd64`, since `@NAME` is an alias that selects on the *target* platform). Empty: scratch.",
+        doc = "Base image: an `odp_image` / `odp_base_image` target, a base pulled by digest with `odp_pull` (`@NAME//:NAME`, rules/repositories.bzl), or any target whose one output is an OCI image layout directory (rules_oci's `oci_pull`: name the per-platform repository, `@NAME_linux_amd64`, since `@NAME` is an alias that selects on the *target* platform). Empty: scratch.",
     ),
     "layers": attr.label_list(
         allow_files = _LAYER_EXTENSIONS,
