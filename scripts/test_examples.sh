@@ -274,6 +274,18 @@ if [[ -n "$registry_pid" ]]; then
   done <"$lines"
 fi
 
+# --platforms naming another CPU changes nothing for publishing: the
+# toolchain gives the host's odptool (the execution platform's).
+if [[ -n "$registry_pid" ]]; then
+  if ODP_BAZEL_KEEP_SERVER=1 ODP_BAZEL_WORK="$ODP_BAZEL_WORK" "$root/scripts/bazel_offline.sh" -C "$ws" run --repo_env=ODP_DEB_DIR="$deb_dir" \
+      --platforms=//rules/tests:linux_arm64 //examples/shuffler/services/collector:collector_image_publish -- \
+      --repository "127.0.0.1:$port/odp/collector-arm64-host" --tag v0 >"$tmp/publish-platforms.log" 2>&1; then
+    pass "bazel run --platforms=linux_arm64 ..._publish runs the host's odptool"
+  else
+    fail "bazel run --platforms=linux_arm64 ..._publish:"; tail -n 20 "$tmp/publish-platforms.log"
+  fi
+fi
+
 # Release digests: --write-expected then --check on the same build passes;
 # a tampered expected file fails and names the image.
 images_sh() { ODP_SKIP_SETUP=1 ODP_BAZEL_KEEP_SERVER=1 ODP_BAZEL_WORK="$ODP_BAZEL_WORK" "$root/scripts/build_images.sh" -C "$ws" "$@"; }
