@@ -1,6 +1,7 @@
 package com.example.aggregator;
 
 import com.example.jni.NativeAggregation;
+import com.example.report.Classpath;
 
 /**
  * The aggregator example service: prints one line that the image tests look for ("aggregator ok"),
@@ -14,17 +15,9 @@ public final class AggregatorApplication {
   public static void main(String[] args) throws Exception {
     NativeAggregation.load();
     String fcpOpts = System.getenv("FCP_OPTS");
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "aggregator ok classpath="
-            + winner
+            + Classpath.winner()
             + " native="
             + NativeAggregation.aggregate()
             + " libcxx="

@@ -1,5 +1,6 @@
 package com.example.collector;
 
+import com.example.report.Classpath;
 
 /**
  * The collector example service: prints one line that the image tests look for ("collector ok"),
@@ -10,17 +11,9 @@ public final class CollectorApplication {
   private CollectorApplication() {}
 
   public static void main(String[] args) throws Exception {
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "collector ok classpath="
-            + winner
+            + Classpath.winner()
             + " user.dir="
             + System.getProperty("user.dir"));
   }

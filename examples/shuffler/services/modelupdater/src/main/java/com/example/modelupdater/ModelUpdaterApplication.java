@@ -1,6 +1,7 @@
 package com.example.modelupdater;
 
 import com.example.jni.NativeAggregation;
+import com.example.report.Classpath;
 
 /**
  * The model_updater example service: prints one line that the image tests look for ("model_updater ok"),
@@ -14,17 +15,9 @@ public final class ModelUpdaterApplication {
   public static void main(String[] args) throws Exception {
     NativeAggregation.load();
     String fcpOpts = System.getenv("FCP_OPTS");
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "model_updater ok classpath="
-            + winner
+            + Classpath.winner()
             + " native="
             + NativeAggregation.aggregate()
             + " libcxx="

@@ -1,5 +1,6 @@
 package com.example.taskassignment;
 
+import com.example.report.Classpath;
 
 /**
  * The task_assignment example service: prints one line that the image tests look for ("task_assignment ok"),
@@ -10,17 +11,9 @@ public final class TaskAssignmentApplication {
   private TaskAssignmentApplication() {}
 
   public static void main(String[] args) throws Exception {
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "task_assignment ok classpath="
-            + winner
+            + Classpath.winner()
             + " user.dir="
             + System.getProperty("user.dir"));
   }

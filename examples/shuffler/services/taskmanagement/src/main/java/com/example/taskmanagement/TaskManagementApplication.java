@@ -1,5 +1,6 @@
 package com.example.taskmanagement;
 
+import com.example.report.Classpath;
 
 /**
  * The task_management example service: prints one line that the image tests look for ("task_management ok"),
@@ -10,17 +11,9 @@ public final class TaskManagementApplication {
   private TaskManagementApplication() {}
 
   public static void main(String[] args) throws Exception {
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "task_management ok classpath="
-            + winner
+            + Classpath.winner()
             + " user.dir="
             + System.getProperty("user.dir"));
   }

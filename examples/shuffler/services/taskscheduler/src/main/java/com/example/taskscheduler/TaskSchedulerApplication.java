@@ -1,6 +1,7 @@
 package com.example.taskscheduler;
 
 import com.example.jni.NativeAggregation;
+import com.example.report.Classpath;
 
 /**
  * The task_scheduler example service: prints one line that the image tests look for ("task_scheduler ok"),
@@ -12,17 +13,9 @@ public final class TaskSchedulerApplication {
 
   public static void main(String[] args) throws Exception {
     NativeAggregation.load();
-    String winner =
-        (String)
-            Class.forName(
-                    "com.example.shared.ClasspathProbe",
-                    true,
-                    Thread.currentThread().getContextClassLoader())
-                .getMethod("winner")
-                .invoke(null);
     System.out.println(
         "task_scheduler ok classpath="
-            + winner
+            + Classpath.winner()
             + " native="
             + NativeAggregation.aggregate()
             + " libcxx="
