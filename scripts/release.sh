@@ -85,6 +85,32 @@ for p in ${platforms//,/ }; do
   cp "$work/a/out/odptool_${version}_$p" "$out/"
 done
 
+# The versions block pinning these binaries, in the release's own copy of
+# versions.bzl (and, with --update-versions, in this checkout's).
+{
+  echo "# release.sh:versions begin"
+  echo "ODPTOOL_VERSION = \"$version\""
+  echo
+  echo "ODPTOOL_SHA256 = {"
+  for p in ${platforms//,/ }; do
+    echo "    \"$p\": \"$(sha256sum "$out/odptool_${version}_$p" | cut -c1-64)\","
+  done
+  echo "}"
+  echo "# release.sh:versions end"
+} >"$out/versions.bzl"
+python3 - "$work/a/src/rules/private/versions.bzl" "$out/versions.bzl" <<'PY'
+import pathlib, sys
+target, block = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
+text = target.read_text()
+begin, end = "# release.sh:versions begin\n", "# release.sh:versions end\n"
+i, j = text.index(begin), text.index(end) + len(end)
+target.write_text(text[:i] + block + text[j:])
+PY
+if [[ "$update" == 1 ]]; then
+  cp "$work/a/src/rules/private/versions.bzl" "$root/rules/private/versions.bzl"
+  echo "release.sh: updated rules/private/versions.bzl" >&2
+fi
+
 # The source archive: written by odptool itself, so its bytes are
 # deterministic (sorted entries, fixed mtime and owners, pinned gzip).
 host="$(go env GOOS)_$(go env GOARCH)"
@@ -98,10 +124,10 @@ archive_spec() { # prints a layer files spec of the archive's files
     case "$f" in
       examples/* | e2e/* | bazel4/* | scripts/* | .ci/* | .bcr/* | WORKSPACE | .bazelrc | .bazelignore | .gitignore) continue ;;
     esac
-    [[ -f "$root/$f" ]] || continue
+    [[ -f "$work/a/src/$f" ]] || continue
     [[ "$first" == 1 ]] || echo ","
     first=0
-    printf '{"path": "/%s/%s", "src": "%s"}' "$prefix" "$f" "$root/$f"
+    printf '{"path": "/%s/%s", "src": "%s"}' "$prefix" "$f" "$work/a/src/$f"
   done <"$work/files"
   # A WORKSPACE for Bazel 6/7 WORKSPACE users: the repository's name only
   # (this repository's own WORKSPACE is the Bazel 4.2.3 harness).
@@ -116,27 +142,5 @@ archive_spec >"$work/archive.json"
 cmp -s "$out/$prefix.tar.gz" "$work/again.tar.gz" || { echo "release.sh: FAIL: the source archive is not reproducible" >&2; exit 1; }
 
 (cd "$out" && sha256sum odptool_"${version}"_* "$prefix.tar.gz" >SHA256SUMS)
-{
-  echo "# release.sh:versions begin"
-  echo "ODPTOOL_VERSION = \"$version\""
-  echo
-  echo "ODPTOOL_SHA256 = {"
-  for p in ${platforms//,/ }; do
-    echo "    \"$p\": \"$(sha256sum "$out/odptool_${version}_$p" | cut -c1-64)\","
-  done
-  echo "}"
-  echo "# release.sh:versions end"
-} >"$out/versions.bzl"
-if [[ "$update" == 1 ]]; then
-  python3 - "$root/rules/private/versions.bzl" "$out/versions.bzl" <<'PY'
-import pathlib, sys
-target, block = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
-text = target.read_text()
-begin, end = "# release.sh:versions begin\n", "# release.sh:versions end\n"
-i, j = text.index(begin), text.index(end) + len(end)
-target.write_text(text[:i] + block + text[j:])
-PY
-  echo "release.sh: updated rules/private/versions.bzl" >&2
-fi
 echo "release.sh: host platform $host; wrote $out:" >&2
 cat "$out/SHA256SUMS"
