@@ -11,6 +11,7 @@ import (
 	"github.com/rules-odp/rules_odp/tools/internal/atomicfile"
 	"github.com/rules-odp/rules_odp/tools/internal/debresolve"
 	"github.com/rules-odp/rules_odp/tools/internal/image"
+	"github.com/rules-odp/rules_odp/tools/internal/registry"
 )
 
 func init() {
@@ -47,6 +48,7 @@ listed under "dropped" in the lock. See docs/deb-lock.md.`,
 			var bases stringList
 			fs.Var(&bases, "exclude-installed", "OCI image layout whose installed Debian packages are taken as present in their versions and left out of the lock (repeatable: only packages every layout has count)")
 			out := fs.String("out", "", "lock file to write (required)")
+			timeout := fs.Duration("timeout", registry.DefaultTimeout, "fail an index download that makes no progress for this `DURATION`")
 			return func(args []string) error {
 				if *out == "" {
 					return usagef(env, "--out is required")
@@ -83,14 +85,20 @@ listed under "dropped" in the lock. See docs/deb-lock.md.`,
 						return err
 					}
 				}
-				return runDebLock(env, *arch, sources, req, *out)
+				return runDebLock(env, *arch, sources, req, *out, *timeout)
 			}
 		},
 	})
 }
 
-func runDebLock(env *Env, arch string, sources []string, req debresolve.Request, out string) error {
-	client := &http.Client{Timeout: 10 * time.Minute}
+func runDebLock(env *Env, arch string, sources []string, req debresolve.Request, out string, timeout time.Duration) error {
+	// A mirror that stops answering fails the lock after timeout without
+	// progress (not after a fixed total: a large index on a slow link is
+	// fine), and a redirect may not downgrade an https index to plain http.
+	client := &http.Client{
+		Transport: registry.NewIdleTimeoutTransport(timeout, "mirror"),
+		CheckRedirect: checkMirrorRedirect,
+	}
 	ix, err := debresolve.ReadIndexes(context.Background(), arch, sources, client)
 	if err != nil {
 		return err
@@ -119,6 +127,19 @@ func runDebLock(env *Env, arch string, sources []string, req debresolve.Request,
 		size += p.Size
 	}
 	fmt.Fprintf(env.Stdout, "locked %d packages (%d bytes of .deb files) in %s\n", len(lock.Packages), size, out)
+	return nil
+}
+
+// checkMirrorRedirect follows at most 10 redirects, as Go does, and never
+// from an https index to plain http: the index decides which .deb files
+// the lock pins, so it must not be open to whoever sits on the path.
+func checkMirrorRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refusing the redirect from %s to plain http %s: give the mirror's https URL", via[0].URL.Redacted(), req.URL.Redacted())
+	}
 	return nil
 }
 

@@ -79,10 +79,16 @@ func newBaseTransport() *http.Transport {
 type TimeoutError struct {
 	Method, URL string
 	Idle        time.Duration
+	// Server names what stopped answering ("registry" when empty).
+	Server string
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s %s: no progress for %s: the registry stopped answering (the limit is --timeout)", e.Method, e.URL, e.Idle)
+	server := e.Server
+	if server == "" {
+		server = "registry"
+	}
+	return fmt.Sprintf("%s %s: no progress for %s: the %s stopped answering (the limit is --timeout)", e.Method, e.URL, e.Idle, server)
 }
 
 // Timeout and Temporary make the request retried (with bounded backoff).
@@ -105,15 +111,27 @@ func redact(u *url.URL) string {
 	return c.String()
 }
 
+// NewIdleTimeoutTransport returns a transport with the connect and TLS
+// handshake limits whose requests fail once they made no progress for idle
+// (0 means DefaultTimeout), for servers other than registries (a Debian
+// mirror); server names them in the error.
+func NewIdleTimeoutTransport(idle time.Duration, server string) http.RoundTripper {
+	if idle <= 0 {
+		idle = DefaultTimeout
+	}
+	return &idleTimeout{inner: newBaseTransport(), idle: idle, server: server}
+}
+
 // idleTimeout fails a request that makes no progress for idle.
 type idleTimeout struct {
-	inner http.RoundTripper
-	idle  time.Duration
+	inner  http.RoundTripper
+	idle   time.Duration
+	server string
 }
 
 func (t *idleTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
-	terr := &TimeoutError{Method: req.Method, URL: redact(req.URL), Idle: t.idle}
+	terr := &TimeoutError{Method: req.Method, URL: redact(req.URL), Idle: t.idle, Server: t.server}
 	w := &watchdog{idle: t.idle}
 	w.timer = time.AfterFunc(t.idle, func() { cancel(terr) })
 	out := req.Clone(ctx)
