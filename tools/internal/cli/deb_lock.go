@@ -96,7 +96,7 @@ func runDebLock(env *Env, arch string, sources []string, req debresolve.Request,
 	// progress (not after a fixed total: a large index on a slow link is
 	// fine), and a redirect may not downgrade an https index to plain http.
 	client := &http.Client{
-		Transport: registry.NewIdleTimeoutTransport(timeout, "mirror"),
+		Transport:     registry.NewIdleTimeoutTransport(timeout, "mirror"),
 		CheckRedirect: checkMirrorRedirect,
 	}
 	ix, err := debresolve.ReadIndexes(context.Background(), arch, sources, client)
