@@ -9,10 +9,10 @@ from the tagged source and compare the sha256s.
 ODPTOOL_VERSION = "0.1.0"
 
 ODPTOOL_SHA256 = {
-    "darwin_amd64": "c53d2c4337f3b928d6bc40cb21be7d1303050e26c27fcaa66256fc4648b42259",
-    "darwin_arm64": "ccbd03d1eb8f971d5a5f6caad026fb1ea479c15709c99bdd60b8862ea5288fda",
-    "linux_amd64": "f18d1501da93ca6c9ae7f81b665aaff891ecb2abd906d190abdf240a909de9a7",
-    "linux_arm64": "b8041c39b67b9e436c1122c64e7778f0f48f2e9c6b151acd162810fe2e3f4895",
+    "darwin_amd64": "c78c07b1d3769403d8f8c5ead3a1d7fab0c446941d5df45b6c4e92833c38a247",
+    "darwin_arm64": "27757091a0a235c2061486ac747fb1abe5a3ef4f78767724fe97b1ea51dbc0f8",
+    "linux_amd64": "0cb86d5cb44b09c05bb11e865eddb7a8431afd42acfd83f7269aecde7d4eba9e",
+    "linux_arm64": "82b4c38616dd64996782e89eb7b124d22c77fb2b2eed1db6dfe62147415660b9",
 }
 # release.sh:versions end
 
