@@ -64,27 +64,41 @@ _packages = tag_class(
     },
 )
 
-def _deb_impl(mctx):
+def _declare_each(mctx, what, tags_of, declare):
+    """Calls declare(tag) for every tag of every module; returns the metadata.
+
+    A repository name declared twice, by one module or two, is an error: the
+    second would silently replace the first.
+    """
     seen = {}
     direct = []
     direct_dev = []
     for mod in mctx.modules:
-        for tag in mod.tags.packages:
+        for tag in tags_of(mod):
             if tag.name in seen:
-                fail("deb.packages: repository name %r is declared twice (modules %s and %s)" % (tag.name, seen[tag.name], mod.name))
+                fail("%s: repository name %r is declared twice (modules %s and %s)" % (what, tag.name, seen[tag.name], mod.name))
             seen[tag.name] = mod.name
-            deb_packages(
-                name = tag.name,
-                lock = tag.lock,
-                mirrors = tag.mirrors,
-                local_dir = tag.local_dir,
-            )
+            declare(tag)
             if mod.is_root:
                 if mctx.is_dev_dependency(tag):
                     direct_dev.append(tag.name)
                 else:
                     direct.append(tag.name)
     return _metadata(mctx, direct, direct_dev)
+
+def _packages_tags(mod):
+    return mod.tags.packages
+
+def _declare_deb_packages(tag):
+    deb_packages(
+        name = tag.name,
+        lock = tag.lock,
+        mirrors = tag.mirrors,
+        local_dir = tag.local_dir,
+    )
+
+def _deb_impl(mctx):
+    return _declare_each(mctx, "deb.packages", _packages_tags, _declare_deb_packages)
 
 deb = module_extension(
     implementation = _deb_impl,
@@ -104,29 +118,21 @@ _image = tag_class(
     },
 )
 
+def _image_tags(mod):
+    return mod.tags.image
+
+def _declare_odp_pull(tag):
+    odp_pull(
+        name = tag.name,
+        image = tag.image,
+        platform = tag.platform,
+        odptool = tag.odptool,
+        downloader = tag.downloader,
+        insecure = tag.insecure,
+    )
+
 def _pull_impl(mctx):
-    seen = {}
-    direct = []
-    direct_dev = []
-    for mod in mctx.modules:
-        for tag in mod.tags.image:
-            if tag.name in seen:
-                fail("pull.image: repository name %r is declared twice (modules %s and %s)" % (tag.name, seen[tag.name], mod.name))
-            seen[tag.name] = mod.name
-            odp_pull(
-                name = tag.name,
-                image = tag.image,
-                platform = tag.platform,
-                odptool = tag.odptool,
-                downloader = tag.downloader,
-                insecure = tag.insecure,
-            )
-            if mod.is_root:
-                if mctx.is_dev_dependency(tag):
-                    direct_dev.append(tag.name)
-                else:
-                    direct.append(tag.name)
-    return _metadata(mctx, direct, direct_dev)
+    return _declare_each(mctx, "pull.image", _image_tags, _declare_odp_pull)
 
 pull = module_extension(
     implementation = _pull_impl,

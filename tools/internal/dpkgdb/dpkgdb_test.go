@@ -26,11 +26,15 @@ func TestParseStatus(t *testing.T) {
 				"Package: b1\nStatus: deinstall ok config-files\nVersion: 2\nArchitecture: amd64\n\nPackage: c1\nStatus: purge ok not-installed\nVersion: 3\nArchitecture: amd64\n",
 			[]dpkgdb.Record{{Package: "base-files", Version: "12.4+deb12u10", Architecture: "amd64", Source: "base-files", SourceVersion: "12.4+deb12u10",
 				Conffiles: []string{"etc/debian_version", "etc/issue"}}}, ""},
+		{"source with its own version",
+			"Package: libgcc-s1\nVersion: 12.2.0-14+deb12u1\nArchitecture: amd64\nSource: gcc-12 (12.2.0-14)\n",
+			[]dpkgdb.Record{{Package: "libgcc-s1", Version: "12.2.0-14+deb12u1", Architecture: "amd64", Source: "gcc-12", SourceVersion: "12.2.0-14"}}, ""},
 		{"empty", "", nil, ""},
 		{"no package", "Version: 1\nArchitecture: all\n", nil, "Package"},
 		{"bad version", "Package: a1\nVersion: 1 2\nArchitecture: all\n", nil, "not a Debian version"},
 		{"bad architecture", "Package: a1\nVersion: 1\nArchitecture: AMD64\n", nil, "not a Debian architecture"},
 		{"bad source", "Package: a1\nVersion: 1\nArchitecture: all\nSource: x (1) y\n", nil, "Source"},
+		{"comment line", "#x\nPackage: a1\n", nil, "comment lines"},
 		{"bad conffiles", "Package: a1\nVersion: 1\nArchitecture: all\nConffiles:\n etc/x 1234\n", nil, "field Conffiles: line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

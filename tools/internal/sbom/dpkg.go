@@ -5,32 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
-
-	"github.com/rules-odp/rules_odp/tools/internal/dpkgdb"
 )
-
-// DebRecord is one package of a dpkg status file or record.
-type DebRecord struct {
-	Package, Version, Architecture string
-	Source, SourceVersion          string
-}
-
-// ParseDpkgStatus reads a dpkg status file or record as
-// dpkgdb.ParseStatus does.
-func ParseDpkgStatus(data []byte) ([]DebRecord, error) {
-	recs, err := dpkgdb.ParseStatus(data)
-	if err != nil {
-		return nil, err
-	}
-	var out []DebRecord
-	for _, r := range recs {
-		out = append(out, DebRecord{r.Package, r.Version, r.Architecture, r.Source, r.SourceVersion})
-	}
-	return out, nil
-}
-
-// ParseMD5Sums reads a dpkg md5sums list as dpkgdb.ParseMD5Sums does.
-func ParseMD5Sums(data []byte) ([]string, error) { return dpkgdb.ParseMD5Sums(data) }
 
 // cleanRel cleans p and makes it relative to the root ("./a/../b" -> "b").
 func cleanRel(p string) string {

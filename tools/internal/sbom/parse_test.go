@@ -9,59 +9,6 @@ import (
 	"github.com/rules-odp/rules_odp/tools/internal/sbom"
 )
 
-func TestParseDpkgStatus(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		want     []sbom.DebRecord
-		err      string
-	}{
-		{"status.d record", "Package: libc++1-16\nStatus: install ok installed\nVersion: 1:16.0.6-15~deb12u1\nArchitecture: amd64\nSource: llvm-toolchain-16\n",
-			[]sbom.DebRecord{{"libc++1-16", "1:16.0.6-15~deb12u1", "amd64", "llvm-toolchain-16", "1:16.0.6-15~deb12u1"}}, ""},
-		{"source with version", "Package: libgcc-s1\nVersion: 12.2.0-14+deb12u1\nArchitecture: amd64\nSource: gcc-12 (12.2.0-14)\n",
-			[]sbom.DebRecord{{"libgcc-s1", "12.2.0-14+deb12u1", "amd64", "gcc-12", "12.2.0-14"}}, ""},
-		{"status file, removed packages left out",
-			"Package: a1\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\nPackage: b1\nStatus: deinstall ok config-files\nVersion: 2\nArchitecture: amd64\n\nPackage: c1\nStatus: purge ok not-installed\nVersion: 3\nArchitecture: amd64\n",
-			[]sbom.DebRecord{{"a1", "1", "all", "a1", "1"}}, ""},
-		{"empty", "", nil, ""},
-		{"no package", "Version: 1\nArchitecture: all\n", nil, "Package"},
-		{"bad version", "Package: a1\nVersion: 1 2\nArchitecture: all\n", nil, "not a Debian version"},
-		{"bad architecture", "Package: a1\nVersion: 1\nArchitecture: AMD64\n", nil, "not a Debian architecture"},
-		{"bad source", "Package: a1\nVersion: 1\nArchitecture: all\nSource: x (1) y\n", nil, "Source"},
-		{"comment line", "#x\nPackage: a1\n", nil, "comment lines"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := sbom.ParseDpkgStatus([]byte(tc.in))
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("got error %v, want one containing %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestParseMD5Sums(t *testing.T) {
-	got, err := sbom.ParseMD5Sums([]byte("0123456789abcdef0123456789abcdef  usr/lib/x.so.1\n0123456789abcdef0123456789abcdef  ./lib/y.so\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"usr/lib/x.so.1", "lib/y.so"}, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	for _, bad := range []string{"abc  x\n", "0123456789abcdef0123456789abcdeg  x\n", "0123456789abcdef0123456789abcdef\n"} {
-		if _, err := sbom.ParseMD5Sums([]byte(bad)); err == nil {
-			t.Errorf("ParseMD5Sums(%q): no error", bad)
-		}
-	}
-}
-
 func TestParseCopyright(t *testing.T) {
 	dep5 := "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: x\n\n"
 	for _, tc := range []struct {

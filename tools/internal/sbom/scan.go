@@ -85,7 +85,7 @@ const (
 type record struct {
 	layer   int
 	kind    recordKind
-	debs    []DebRecord
+	debs    []dpkgdb.Record
 	paths   []string // md5sums
 	owner   string   // md5sums: the package the list is of
 	license string   // copyright
@@ -327,7 +327,7 @@ func (s *scanner) file(tr *tar.Reader, h *tar.Header, p, dir, base string) error
 		if err != nil {
 			return err
 		}
-		if rec.debs, err = ParseDpkgStatus(data); err != nil {
+		if rec.debs, err = dpkgdb.ParseStatus(data); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		rec.kind = recStatus
@@ -336,7 +336,7 @@ func (s *scanner) file(tr *tar.Reader, h *tar.Header, p, dir, base string) error
 		if err != nil {
 			return err
 		}
-		if rec.paths, err = ParseMD5Sums(data); err != nil {
+		if rec.paths, err = dpkgdb.ParseMD5Sums(data); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		rec.kind = recMD5Sums
