@@ -9,10 +9,10 @@ from the tagged source and compare the sha256s.
 ODPTOOL_VERSION = "0.1.0"
 
 ODPTOOL_SHA256 = {
-    "darwin_amd64": "c78c07b1d3769403d8f8c5ead3a1d7fab0c446941d5df45b6c4e92833c38a247",
-    "darwin_arm64": "27757091a0a235c2061486ac747fb1abe5a3ef4f78767724fe97b1ea51dbc0f8",
-    "linux_amd64": "0cb86d5cb44b09c05bb11e865eddb7a8431afd42acfd83f7269aecde7d4eba9e",
-    "linux_arm64": "82b4c38616dd64996782e89eb7b124d22c77fb2b2eed1db6dfe62147415660b9",
+    "darwin_amd64": "9dc935e216dd18144d19cc52b0a38c2d06312bb4e86658f71db86863fc2f7abe",
+    "darwin_arm64": "674b33fac8866202e4f1df425bcae0085860d01a9b736c2fe9c030c9b36cdac6",
+    "linux_amd64": "d8df78a54ee95c67982afd8b7b00bb7a0f6c551bc9f15adc37e45d26e48e3d2f",
+    "linux_arm64": "fe221c1e5128cfa95191265a7ae892a15487aee3b14f922ffd667602e03a5497",
 }
 # release.sh:versions end
 
