@@ -102,11 +102,6 @@ func parseManifest(b []byte) (*Manifest, error) {
 	return &m, nil
 }
 
-type candidate struct {
-	desc     Descriptor
-	platform *Platform // from the index that listed it, if any
-}
-
 // ReadImage reads the image manifest of a layout for platform want. A
 // layout whose index.json names one image manifest without a platform
 // yields it; otherwise indexes, nested or not, are searched for the one
@@ -117,28 +112,28 @@ func ReadImage(layout string, want Platform) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cands []candidate
-	entries := 0
-	if err := collect(layout, idx, nil, 0, &entries, &cands); err != nil {
+	readIndex := func(d Descriptor) ([]byte, error) { return readBlob(layout, d) }
+	cands, err := CollectManifests(idx, "index.json", readIndex, false)
+	if err != nil {
 		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
 	}
-	var chosen *candidate
+	var chosen *Descriptor
 	switch {
 	case len(cands) == 0:
 		return nil, fmt.Errorf("OCI layout %q holds no image manifest", layout)
-	case len(cands) == 1 && cands[0].platform == nil:
+	case len(cands) == 1 && cands[0].Platform == nil:
 		chosen = &cands[0]
 	default:
 		var avail []string
 		for i := range cands {
 			c := &cands[i]
-			if c.platform == nil {
-				return nil, fmt.Errorf("OCI layout %q: manifest %s has no platform, so no platform can be chosen among %d manifests", layout, c.desc.Digest, len(cands))
+			if c.Platform == nil {
+				return nil, fmt.Errorf("OCI layout %q: manifest %s has no platform, so no platform can be chosen among %d manifests", layout, c.Digest, len(cands))
 			}
-			avail = append(avail, c.platform.String())
-			if want.matches(*c.platform) {
+			avail = append(avail, c.Platform.String())
+			if want.matches(*c.Platform) {
 				if chosen != nil {
-					return nil, fmt.Errorf("OCI layout %q: platform %s matches both %s and %s; give the variant with --platform", layout, want, chosen.desc.Digest, c.desc.Digest)
+					return nil, fmt.Errorf("OCI layout %q: platform %s matches both %s and %s; give the variant with --platform", layout, want, chosen.Digest, c.Digest)
 				}
 				chosen = c
 			}
@@ -147,7 +142,7 @@ func ReadImage(layout string, want Platform) (*Image, error) {
 			return nil, fmt.Errorf("OCI layout %q has no manifest for platform %s (it has: %s)", layout, want, strings.Join(avail, ", "))
 		}
 	}
-	img, err := loadImage(layout, chosen.desc)
+	img, err := loadImage(layout, *chosen)
 	if err != nil {
 		return nil, fmt.Errorf("OCI layout %q: %w", layout, err)
 	}
@@ -156,19 +151,28 @@ func ReadImage(layout string, want Platform) (*Image, error) {
 		return nil, fmt.Errorf("OCI layout %q: config %s: %w", layout, img.Manifest.Config.Digest, err)
 	}
 	if !want.matches(have) {
-		return nil, fmt.Errorf("OCI layout %q: image %s is for %s, not %s", layout, chosen.desc.Digest, have, want)
+		return nil, fmt.Errorf("OCI layout %q: image %s is for %s, not %s", layout, chosen.Digest, have, want)
 	}
 	return img, nil
 }
 
-// collect walks idx and the indexes it names, depth first. depth and
-// *entries (the descriptors seen so far) are bounded by the budget, so
-// that nesting can neither recurse nor fan out without end.
-func collect(layout string, idx *Index, parent *Descriptor, depth int, entries *int, out *[]candidate) error {
-	where := "index.json"
-	if parent != nil {
-		where = "index " + parent.Digest
+// CollectManifests returns the image manifests idx lists, walking the
+// indexes it names depth first; fetch reads a named index's bytes. Nesting
+// depth and the descriptors seen over all indexes are bounded by the budget,
+// so that nesting can neither recurse nor fan out without end. root names
+// idx in errors. Descriptors of other media types are refused, or skipped
+// with skipOther (an index in a registry may list signatures and
+// attestations next to its images).
+func CollectManifests(idx *Index, root string, fetch func(Descriptor) ([]byte, error), skipOther bool) ([]Descriptor, error) {
+	var out []Descriptor
+	entries := 0
+	if err := collect(idx, root, 0, &entries, fetch, skipOther, &out); err != nil {
+		return nil, err
 	}
+	return out, nil
+}
+
+func collect(idx *Index, where string, depth int, entries *int, fetch func(Descriptor) ([]byte, error), skipOther bool, out *[]Descriptor) error {
 	if depth > budget.IndexDepth {
 		return fmt.Errorf("%s: indexes nested deeper than %d: %w", where, budget.IndexDepth,
 			&budget.Error{Budget: "image index nesting depth", Limit: budget.IndexDepth, Got: int64(depth)})
@@ -180,9 +184,9 @@ func collect(layout string, idx *Index, parent *Descriptor, depth int, entries *
 		}
 		switch {
 		case isManifestType(d.MediaType):
-			*out = append(*out, candidate{desc: d, platform: d.Platform})
+			*out = append(*out, d)
 		case isIndexType(d.MediaType):
-			b, err := readBlob(layout, d)
+			b, err := fetch(d)
 			if err != nil {
 				return err
 			}
@@ -190,9 +194,10 @@ func collect(layout string, idx *Index, parent *Descriptor, depth int, entries *
 			if err != nil {
 				return fmt.Errorf("parsing index %s: %w", d.Digest, err)
 			}
-			if err := collect(layout, child, &d, depth+1, entries, out); err != nil {
+			if err := collect(child, "index "+d.Digest, depth+1, entries, fetch, skipOther, out); err != nil {
 				return err
 			}
+		case skipOther:
 		default:
 			return fmt.Errorf("%s lists %s of unsupported media type %q", where, d.Digest, d.MediaType)
 		}

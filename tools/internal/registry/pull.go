@@ -346,9 +346,8 @@ func ChooseManifest(index []byte, want image.Platform, fetch func(image.Descript
 	if err != nil {
 		return image.Descriptor{}, fmt.Errorf("parsing index: %w", err)
 	}
-	var found []image.Descriptor
-	entries := 0
-	if err := collectRemote(idx, "", 0, &entries, fetch, &found); err != nil {
+	found, err := image.CollectManifests(idx, "the index", fetch, true)
+	if err != nil {
 		return image.Descriptor{}, err
 	}
 	var avail []string
@@ -373,43 +372,6 @@ func ChooseManifest(index []byte, want image.Platform, fetch func(image.Descript
 		return image.Descriptor{}, &PlatformError{Want: want.String(), Available: avail}
 	}
 	return *chosen, nil
-}
-
-func collectRemote(idx *image.Index, parent string, depth int, entries *int, fetch func(image.Descriptor) ([]byte, error), out *[]image.Descriptor) error {
-	where := "the index"
-	if parent != "" {
-		where = "index " + parent
-	}
-	if depth > budget.IndexDepth {
-		return fmt.Errorf("%s: indexes nested deeper than %d: %w", where, budget.IndexDepth,
-			&budget.Error{Budget: "image index nesting depth", Limit: budget.IndexDepth, Got: int64(depth)})
-	}
-	for _, d := range idx.Manifests {
-		*entries++
-		if *entries > budget.IndexEntries {
-			return fmt.Errorf("%s: %w", where, &budget.Error{Budget: "descriptors in the image indexes of one layout", Limit: budget.IndexEntries, Got: int64(*entries)})
-		}
-		switch {
-		case image.IsManifestMediaType(d.MediaType):
-			*out = append(*out, d)
-		case image.IsIndexMediaType(d.MediaType):
-			b, err := fetch(d)
-			if err != nil {
-				return err
-			}
-			child, err := image.ParseIndex(b)
-			if err != nil {
-				return fmt.Errorf("parsing index %s: %w", d.Digest, err)
-			}
-			if err := collectRemote(child, d.Digest, depth+1, entries, fetch, out); err != nil {
-				return err
-			}
-		default:
-			// Attestations, signatures and other artifacts an index may
-			// list are not images: they are neither chosen nor refused.
-		}
-	}
-	return nil
 }
 
 // puller does the requests of one pull.
