@@ -9,10 +9,10 @@ from the tagged source and compare the sha256s.
 ODPTOOL_VERSION = "0.1.0"
 
 ODPTOOL_SHA256 = {
-    "darwin_amd64": "9dc935e216dd18144d19cc52b0a38c2d06312bb4e86658f71db86863fc2f7abe",
-    "darwin_arm64": "674b33fac8866202e4f1df425bcae0085860d01a9b736c2fe9c030c9b36cdac6",
-    "linux_amd64": "d8df78a54ee95c67982afd8b7b00bb7a0f6c551bc9f15adc37e45d26e48e3d2f",
-    "linux_arm64": "fe221c1e5128cfa95191265a7ae892a15487aee3b14f922ffd667602e03a5497",
+    "darwin_amd64": "3af60a2269660b6dd3142d8004c9bb733c0583e049ebe77c88aff60f69107829",
+    "darwin_arm64": "0d33da960277b6a9f14322c302d256a5184e6f4684402b2dca60111e2318da7f",
+    "linux_amd64": "5ef492c1de8da2dcea2f4798b403d15a105afbe8e850fbdeeafca4bf5f26b64d",
+    "linux_arm64": "1b73251525665e551b4acc888aa975294f73ff74f3d14e3af370f89feaa778c5",
 }
 # release.sh:versions end
 
